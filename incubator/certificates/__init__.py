@@ -1,0 +1,1 @@
+"""PDF platform: one renderer, issued numbered documents, public verification."""

@@ -1,0 +1,13 @@
+"""Placeholder blueprint; replaced by the module's pages."""
+from flask import Blueprint
+
+from ..core.permissions import roles_required
+from ..core.roles import STAFF_READERS
+
+bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+
+
+@bp.get("/")
+@roles_required(*STAFF_READERS)
+def index():
+    return "todo"

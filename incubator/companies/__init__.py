@@ -1,0 +1,1 @@
+"""Companies: registry, profile, qualifications, members and self-registration."""

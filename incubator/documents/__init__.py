@@ -1,0 +1,1 @@
+"""Uploaded materials: content-checked, hashed, versioned, access-checked."""

@@ -1,0 +1,1 @@
+"""Home page with the task inbox, health check, language switch."""

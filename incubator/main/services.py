@@ -1,0 +1,20 @@
+"""Figures for the home page, fitted to the user's roles."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..companies.models import Company, CompanyStatus
+from ..core.roles import Role
+from ..spaces.rules import occupancy_by_carrier
+
+
+def home_summary(session: Session, user) -> dict:
+    summary: dict = {}
+    if user.is_staff_reader:
+        counts = dict(session.execute(sa.select(Company.status, sa.func.count()).group_by(Company.status)).all())
+        summary["companies"] = {s: counts.get(s, 0) for s in CompanyStatus}
+        summary["occupancy"] = occupancy_by_carrier(session)
+    if user.has_role(Role.COMPANY) and user.company_id:
+        summary["company"] = session.get(Company, user.company_id)
+    return summary

@@ -1,0 +1,1 @@
+"""Spaces: carriers, buildings, units and occupancy."""

@@ -1,0 +1,95 @@
+"""Test harness: one app per run against TEST_DATABASE_URL (SQLite file by default),
+the schema built by the real migrations, and each test inside a transaction that is
+rolled back (services' commits become savepoints)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from incubator import create_app
+from incubator.core.roles import Role
+from incubator.db import db
+
+from . import factories
+
+_TMP = Path(tempfile.mkdtemp(prefix="incubator-tests-"))
+DB_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+IS_PG = DB_URL.startswith("postgresql")
+
+
+def _reset_database(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if IS_PG:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    if not IS_PG:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def app():
+    from incubator import migrate
+
+    _reset_database(DB_URL)
+    migrate.upgrade(DB_URL)
+    application = create_app({
+        "DATABASE_URL": DB_URL, "TESTING": True, "WTF_CSRF_ENABLED": False,
+        "INSTANCE_DIR": str(_TMP / "instance"), "UPLOAD_DIR": str(_TMP / "files"),
+        "SECRET_KEY": "test-secret", "SERVER_NAME": "localhost", "PUBLIC_BASE_URL": "http://localhost",
+    })
+    yield application
+    db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    """The session the app uses in this test; everything is rolled back afterwards."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.Session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    with app.app_context():
+        s = db.session
+        yield s
+        s.close()
+    outer.rollback()
+    connection.close()
+    db.Session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture
+def client(app, session):
+    with app.test_client() as c:
+        yield c
+
+
+@pytest.fixture
+def login(client, session):
+    """login(user) or login(Role.X): sign the test client in as that user and return the user."""
+
+    def _login(who=None, company=None):
+        user = who
+        if user is None or isinstance(user, Role):
+            user = factories.make_user(session, user or Role.COMPANY, company=company)
+        with client.session_transaction() as s:
+            s["_user_id"] = user.get_id()
+            s["_fresh"] = True
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def committed_db(app):
+    """For concurrency tests: real commits, cleaned up afterwards by deleting every row."""
+    db.Session.configure(bind=db.engine)
+    yield db.engine
+    with db.engine.begin() as conn:
+        from incubator.models import Base
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
