@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from flask import Flask, flash, redirect, render_template, request, session as cookie_session, url_for
+from flask import Flask, flash, has_request_context, redirect, render_template, request, session as cookie_session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -13,6 +13,7 @@ from .config import ROOT, load_config
 from .core.errors import DomainError
 from .db import db
 from .extensions import babel, csrf, login_manager
+from .i18n import compile_catalogs
 
 # Each module's views.py defines `bp`; the order is the order of the navigation.
 MODULES = ["main", "accounts", "companies", "spaces", "leases", "documents", "certificates", "audit"]
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     _init_login(app)
     csrf.init_app(app)
+    compile_catalogs(app.config["BABEL_TRANSLATION_DIRECTORIES"])
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai")
     for name in MODULES:
         app.register_blueprint(importlib.import_module(f".{name}.views", __name__).bp)
@@ -39,6 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # services called from the CLI, jobs and tests
+        return "zh_CN"
     lang = cookie_session.get("lang")
     if lang in LOCALES:
         return lang
@@ -90,7 +94,9 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
-        if request.method == "POST" and exc.status_code in (400, 409, 403):
+        # a refused change goes back to the page it came from with the reason; refused access
+        # (403/404) is shown as such, so it never looks like success
+        if request.method == "POST" and exc.status_code in (400, 409):
             flash(exc.message, "danger")
             return redirect(request.referrer or url_for("main.home")), 303
         return render_template("error.html", code=exc.status_code, message=exc.message), exc.status_code

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask import Flask, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -90,23 +90,45 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+class _AppDatabase:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.Session = sessionmaker(bind=engine, expire_on_commit=False)
+
+
 class Database:
-    """Holds the engine and hands out one session per request (`db.session`)."""
+    """Hands out one session per request (`db.session`). Each app has its own engine;
+    outside an app context the first app's is used (scripts, test fixtures)."""
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.Session: sessionmaker[Session] | None = None
+        self._default: _AppDatabase | None = None
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False))
-        self.Session = sessionmaker(bind=self.engine, expire_on_commit=False)
-        app.extensions["db"] = self
+        state = _AppDatabase(make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False)))
+        app.extensions["db"] = state
+        if self._default is None:
+            self._default = state
 
         @app.teardown_appcontext
         def _close(_exc):
             session = g.pop("db_session", None)
             if session is not None:
                 session.close()
+
+    def _state(self) -> _AppDatabase:
+        if has_app_context():
+            return current_app.extensions["db"]
+        if self._default is None:
+            raise RuntimeError("no application has been initialised")
+        return self._default
+
+    @property
+    def engine(self) -> Engine:
+        return self._state().engine
+
+    @property
+    def Session(self) -> sessionmaker[Session]:  # noqa: N802 - a factory, named like one
+        return self._state().Session
 
     @property
     def session(self) -> Session:

@@ -14,7 +14,7 @@ from ..core.permissions import get_or_404, roles_required
 from ..core.roles import Role
 from ..core.urls import safe_next
 from ..db import db
-from . import services
+from . import services, tasks  # noqa: F401 - registers inbox items
 from .forms import AcceptInvitationForm, ChangePasswordForm, InviteForm, LoginForm, RegisterForm, UserForm
 from .models import Invitation, User, UserRole
 
