@@ -4,7 +4,8 @@ from __future__ import annotations
 import importlib
 import logging
 
-from flask import Flask, flash, has_request_context, redirect, render_template, request, session as cookie_session, url_for
+from flask import Flask, flash, has_request_context, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -124,7 +125,7 @@ def _register_errors(app: Flask) -> None:
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the database may be what failed
-            pass
+            app.logger.warning("rollback after an error failed too", exc_info=True)
         return render_template("error.html", code=500,
                                message=_("Something went wrong on our side. Nothing was saved.")), 500
 

@@ -46,7 +46,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only when the database holds no users yet.")
     def seed_demo(if_empty):
         """Load the demo community (three carriers, ~60 companies, demo users)."""
-        from .demo import database_is_empty, seed_demo as run
+        from .demo import database_is_empty
+        from .demo import seed_demo as run
         session = db.Session()
         try:
             if if_empty and not database_is_empty(session):

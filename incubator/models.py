@@ -4,7 +4,7 @@ from .audit import models as audit  # noqa: F401
 from .certificates import models as certificates  # noqa: F401
 from .companies import models as companies  # noqa: F401
 from .core import models as core  # noqa: F401
+from .db import Base  # noqa: F401
 from .documents import models as documents  # noqa: F401
 from .leases import models as leases  # noqa: F401
 from .spaces import models as spaces  # noqa: F401
-from .db import Base  # noqa: F401

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from incubator import create_app
 from incubator.core.roles import Role
@@ -59,11 +61,24 @@ def session(app):
         s.close()
     outer.rollback()
     connection.close()
-    db.Session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+    db.Session.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
+
+
+class _TestClient(FlaskClient):
+    """Each request starts like a real one: the test's fixture rows are committed (into the
+    test's outer transaction, still rolled back at the end) so a refused request's rollback
+    cannot take them away, and the user is loaded afresh from the cookie."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
 def client(app, session):
+    app.test_client_class = _TestClient
     with app.test_client() as c:
         yield c
 

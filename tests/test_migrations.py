@@ -8,7 +8,7 @@ from alembic.util.exc import CommandError
 
 from incubator import migrate
 
-from .conftest import DB_URL, IS_PG, _TMP
+from .conftest import _TMP, DB_URL, IS_PG
 
 
 @pytest.fixture

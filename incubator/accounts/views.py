@@ -70,7 +70,7 @@ def change_password():
             _form_error(form, exc)
         else:
             db.session.commit()
-            login_user(current_user)  # re-issue the cookie with the new session version
+            login_user(current_user._get_current_object())  # new cookie with the new session version
             flash(_("Your password was changed. Other sessions were signed out."), "success")
             return redirect(url_for("main.home"))
     return render_template("accounts/password.html", form=form)

@@ -59,7 +59,7 @@ def record(session: Session, actor, action: str, obj=None, *, before: dict | Non
 def entry_hash(entry: AuditEntry, prev_hash: str) -> str:
     payload = json.dumps(
         {
-            "seq": entry.seq, "at": entry.at.astimezone(dt.timezone.utc).isoformat(),
+            "seq": entry.seq, "at": entry.at.astimezone(dt.UTC).isoformat(),
             "actor_id": entry.actor_id, "actor_name": entry.actor_name, "action": entry.action,
             "object_type": entry.object_type, "object_id": entry.object_id, "company_id": entry.company_id,
             "summary": entry.summary, "before": entry.before, "after": entry.after, "prev": prev_hash,
@@ -73,7 +73,8 @@ GENESIS = "0" * 64
 
 
 def seal_pending(session: Session) -> None:
-    pending = session.info.pop("audit_pending", None)
+    # entries whose (sub)transaction was rolled back have been expunged from the session
+    pending = [e for e in session.info.pop("audit_pending", []) if e in session]
     if not pending:
         return
     session.flush()
@@ -100,8 +101,10 @@ def _seal_before_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop("audit_pending", None)
+def _forget_rolled_back(session: Session) -> None:
+    # fires for savepoints too: keep the entries of the enclosing transaction
+    if "audit_pending" in session.info:
+        session.info["audit_pending"] = [e for e in session.info["audit_pending"] if e in session]
 
 
 def verify_chain(session: Session) -> tuple[bool, int, str]:

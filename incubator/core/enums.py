@@ -1,12 +1,12 @@
 """String enums with translated labels and badge colours, stored as VARCHAR + CHECK."""
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 
 import sqlalchemy as sa
 
 
-class LabeledEnum(str, Enum):
+class LabeledEnum(StrEnum):
     """`__labels__` maps member → lazy-translated label; `__badges__` maps member → colour."""
 
     __labels__: dict = {}
@@ -23,9 +23,6 @@ class LabeledEnum(str, Enum):
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
-
-    def __str__(self) -> str:  # so templates and f-strings show the value, not Class.member
-        return self.value
 
 
 def enum_column(enum_cls: type[Enum], name: str | None = None) -> sa.Enum:

@@ -32,7 +32,12 @@ def roles_required(*roles: Role):
     return decorator
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER: a bigger number in a URL would make the database (or driver) fail
+
+
 def get_or_404(session, model, ident):
+    if isinstance(ident, int) and not 0 < ident <= MAX_ID:
+        abort(404)
     obj = session.get(model, ident)
     if obj is None:
         abort(404)

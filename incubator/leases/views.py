@@ -1,13 +1,136 @@
-"""Placeholder blueprint; replaced by the module's pages."""
-from flask import Blueprint
+"""Lease pages: the staff list, a lease's page (staff or the company's own members), a new
+lease, and the sign / end / terminate / cancel actions."""
+from __future__ import annotations
 
-from ..core.permissions import roles_required
-from ..core.roles import STAFF_READERS
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..companies.models import Company
+from ..core.errors import DomainError
+from ..core.formatting import today
+from ..core.pagination import paginate, parse_page
+from ..core.permissions import MAX_ID, get_or_404, has_any_role, roles_required
+from ..core.roles import STAFF_EDITORS, STAFF_READERS, Role
+from ..db import db
+from ..spaces.models import Unit, UnitType
+from ..spaces.rules import int_arg, normalize_text
+from ..spaces.services import carriers, named_history
+from . import services
+from .forms import LeaseForm
+from .models import Lease, LeaseState
+from .workflow import ACTION_LABELS
 
 bp = Blueprint("leases", __name__, url_prefix="/leases")
+
+
+def _form_error(form, exc: DomainError) -> int:
+    """Show a service's refusal next to its field (or as a message); return the status code."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "danger")
+    return exc.status_code
 
 
 @bp.get("/")
 @roles_required(*STAFF_READERS)
 def index():
-    return "todo"
+    filters = services.LeaseFilters.from_args(request.args)
+    page = paginate(db.session, services.lease_query(filters), parse_page(request.args.get("page")))
+    return render_template("leases/index.html", page=page, filters=filters, carriers=carriers(db.session),
+                           LeaseState=LeaseState, can_edit=has_any_role(current_user, STAFF_EDITORS))
+
+
+@bp.get("/<int:lease_id>")
+@roles_required(*STAFF_READERS, Role.COMPANY)
+def detail(lease_id: int):
+    lease = get_or_404(db.session, Lease, lease_id)
+    staff = current_user.is_staff_reader
+    if not staff and current_user.company_id != lease.company_id:
+        abort(404)  # another company's lease: do not even confirm it exists
+    return render_template("leases/detail.html", lease=lease, staff=staff,
+                           events=named_history(db.session, "lease", lease.id, company_view=not staff),
+                           actions=services.actions_for(db.session, current_user, lease) if staff else [],
+                           action_labels=ACTION_LABELS, states=LeaseState)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*STAFF_EDITORS)
+def new():
+    form = LeaseForm()
+    form.company_id.choices = [(0, "—")] + services.leasable_companies(db.session)
+    if request.method == "GET":
+        form.company_id.data = int_arg(request.args.get("company_id")) or 0
+        form.start_on.data = today()
+    unit_type = request.args.get("type")
+    unit_type = UnitType(unit_type) if unit_type in {t.value for t in UnitType} else None
+    carrier_id = int_arg(request.args.get("carrier"))
+    q = normalize_text(request.args.get("q"))[:40]
+    status = 200
+    if form.validate_on_submit():
+        ids = [i for i in form.unit_ids.data if 0 < i <= MAX_ID]
+        units = db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids))).all()
+        try:
+            lease = services.create_lease(
+                db.session, current_user, db.session.get(Company, form.company_id.data), units,
+                start_on=form.start_on.data, end_on=form.end_on.data, rent_per_m2=form.rent_per_m2.data,
+                property_fee_per_m2=form.property_fee_per_m2.data or 0, deposit=form.deposit.data or 0,
+                billing_cycle=form.billing_cycle.data, note=form.note.data,
+                lease_then_transfer=form.lease_then_transfer.data)
+        except DomainError as exc:
+            db.session.rollback()
+            status = _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Lease %(number)s was drafted and its units reserved. Sign it once the contract is signed.",
+                    number=lease.number), "success")
+            return redirect(url_for("leases.detail", lease_id=lease.id))
+    elif form.errors:
+        status = 400
+    vacant, more = services.vacant_units(db.session, carrier_id, unit_type, q)
+    return render_template("leases/new.html", form=form, vacant=vacant, more=more, carriers=carriers(db.session),
+                           carrier_id=carrier_id, unit_type=unit_type, q=q, UnitType=UnitType,
+                           chosen=set(form.unit_ids.data or [])), status
+
+
+def _act(lease_id: int, change, message):
+    lease = get_or_404(db.session, Lease, lease_id)
+    change(lease)
+    db.session.commit()
+    flash(message(lease), "success")
+    return redirect(url_for("leases.detail", lease_id=lease.id))
+
+
+@bp.post("/<int:lease_id>/sign")
+@roles_required(*STAFF_EDITORS)
+def sign(lease_id: int):
+    return _act(lease_id, lambda lease: services.sign_lease(db.session, current_user, lease),
+                lambda lease: _("Lease %(number)s is signed; its units are now leased.", number=lease.number))
+
+
+@bp.post("/<int:lease_id>/end")
+@roles_required(*STAFF_EDITORS)
+def end(lease_id: int):
+    return _act(lease_id, lambda lease: services.end_lease(db.session, current_user, lease),
+                lambda lease: _("Lease %(number)s has ended; its units are vacant again.", number=lease.number))
+
+
+@bp.post("/<int:lease_id>/terminate")
+@roles_required(*STAFF_EDITORS)
+def terminate(lease_id: int):
+    reason = request.form.get("reason", "")
+    return _act(lease_id, lambda lease: services.terminate_lease(db.session, current_user, lease, reason),
+                lambda lease: _("Lease %(number)s was terminated early; its units are vacant again.",
+                                number=lease.number))
+
+
+@bp.post("/<int:lease_id>/cancel")
+@roles_required(*STAFF_EDITORS)
+def cancel(lease_id: int):
+    reason = request.form.get("reason", "")
+    return _act(lease_id, lambda lease: services.cancel_lease(db.session, current_user, lease, reason),
+                lambda lease: _("The draft lease %(number)s was cancelled; its units are vacant again.",
+                                number=lease.number))

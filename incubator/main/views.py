@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, session as cookie_session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_login import current_user, login_required
 
 from ..core.inbox import tasks_for

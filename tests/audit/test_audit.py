@@ -73,3 +73,16 @@ def test_cli_verify(app, session):
     session.execute(sa.update(AuditEntry).values(summary="tampered"))
     result = app.test_cli_runner().invoke(args=["audit-verify"])
     assert result.exit_code == 1 and result.output.startswith("BROKEN")
+
+
+def test_savepoint_rollback_keeps_the_outer_entries(session):
+    actor = make_user(session, Role.OPERATOR)
+    company = make_company(session)
+    kept = record(session, actor, "x.kept", company)
+    nested = session.begin_nested()
+    lost = record(session, actor, "x.lost_in_savepoint", company)
+    session.flush()
+    nested.rollback()
+    session.commit()
+    assert kept.seq is not None and lost not in session
+    assert verify_chain(session)[0]

@@ -30,7 +30,7 @@ def test_format_date_chinese():
     assert format_date(dt.date(2026, 11, 22)) == "2026年11月22日"
     assert format_date(dt.date(2026, 11, 22), "en") == "2026-11-22"
     # a UTC timestamp late in the evening is already the next day in Shanghai
-    assert format_date(dt.datetime(2026, 11, 21, 17, 30, tzinfo=dt.timezone.utc)) == "2026年11月22日"
+    assert format_date(dt.datetime(2026, 11, 21, 17, 30, tzinfo=dt.UTC)) == "2026年11月22日"
 
 
 def test_national_day_and_make_up_workday():

@@ -7,13 +7,19 @@ import pytest
 import sqlalchemy as sa
 
 from incubator.audit.models import AuditEntry
-from incubator.core.errors import (ConcurrentChange, DomainError, PermissionDenied, SegregationOfDuties,
-                                   TransitionNotAllowed)
+from incubator.core.errors import (
+    ConcurrentChange,
+    DomainError,
+    PermissionDenied,
+    SegregationOfDuties,
+    TransitionNotAllowed,
+)
 from incubator.core.models import WorkflowEvent
 from incubator.core.roles import Role
 from incubator.core.workflow import Workflow, history, rule
 from incubator.db import db
-from incubator.leases.models import Lease, LeaseState as S
+from incubator.leases.models import Lease
+from incubator.leases.models import LeaseState as S
 
 from ..conftest import IS_PG
 from ..factories import make_company, make_user

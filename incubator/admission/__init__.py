@@ -1,0 +1,1 @@
+"""Admission review (入驻准入评估): from application to signed lease."""

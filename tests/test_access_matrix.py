@@ -1,0 +1,192 @@
+"""Every endpoint × every role × owner/non-owner: who gets through and who is refused.
+
+The table below must name every endpoint of `app.url_map`; a new endpoint without a row
+fails `test_every_endpoint_has_a_row`. "owner" is a member of company A, which owns the
+objects in the URLs; "other" is a member of company B.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import secrets
+from dataclasses import dataclass
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from incubator.accounts.services import invite_colleague
+from incubator.certificates.models import IssuedDocument
+from incubator.companies.models import Agent, Qualification, QualificationKind
+from incubator.core.roles import Role
+from incubator.documents.services import upload_document
+from incubator.documents.storage import file_store
+from incubator.leases.services import create_lease
+
+from .factories import make_company, make_unit, make_user
+
+STAFF = ["operator", "reviewer", "lead", "deputy", "commander", "supervisor", "admin"]
+PRINCIPALS = ["anonymous", "owner", "other", *STAFF]
+LOGGED_IN = set(PRINCIPALS) - {"anonymous"}
+READERS = {"operator", "lead", "deputy", "commander", "supervisor", "admin"}
+EDITORS = {"operator", "admin"}
+EVERYONE = set(PRINCIPALS)
+MEMBERS = {"owner", "other"}
+
+
+@dataclass(frozen=True)
+class Row:
+    path: str
+    allowed: set
+    method: str = "GET"
+
+
+# endpoint (or endpoint:METHOD when GET and POST differ) → row
+MATRIX: dict[str, Row] = {
+    "main.home": Row("/", LOGGED_IN),
+    "main.healthz": Row("/healthz", EVERYONE),
+    "main.set_language": Row("/lang/en", EVERYONE, "POST"),
+    "accounts.login": Row("/login", EVERYONE),
+    "accounts.login:POST": Row("/login", EVERYONE, "POST"),
+    "accounts.logout": Row("/logout", LOGGED_IN, "POST"),
+    "accounts.register": Row("/register", EVERYONE),
+    "accounts.register:POST": Row("/register", EVERYONE, "POST"),
+    "accounts.change_password": Row("/account/password", LOGGED_IN),
+    "accounts.change_password:POST": Row("/account/password", LOGGED_IN, "POST"),
+    "accounts.accept_invitation": Row("/invitations/{token}", EVERYONE),
+    "accounts.accept_invitation:POST": Row("/invitations/{token}", EVERYONE, "POST"),
+    "accounts.colleagues": Row("/colleagues", MEMBERS),
+    "accounts.colleagues:POST": Row("/colleagues", MEMBERS, "POST"),
+    "accounts.revoke_invitation": Row("/invitations/{invitation}/revoke", {"owner", "admin"}, "POST"),
+    "accounts.users": Row("/admin/users", {"admin"}),
+    "accounts.new_user": Row("/admin/users/new", {"admin"}),
+    "accounts.new_user:POST": Row("/admin/users/new", {"admin"}, "POST"),
+    "accounts.edit_user": Row("/admin/users/{target}", {"admin"}),
+    "accounts.edit_user:POST": Row("/admin/users/{target}", {"admin"}, "POST"),
+    "accounts.set_user_active": Row("/admin/users/{target}/active", {"admin"}, "POST"),
+    "accounts.reset_user_password": Row("/admin/users/{target}/reset-password", {"admin"}, "POST"),
+    "audit.index": Row("/audit/", READERS),
+    "companies.index": Row("/companies/", READERS),
+    "companies.mine": Row("/companies/mine", MEMBERS),
+    "companies.detail": Row("/companies/{company}", READERS | {"owner"}),
+    "companies.edit": Row("/companies/{company}/edit", EDITORS | {"owner"}),
+    "companies.edit:POST": Row("/companies/{company}/edit", EDITORS | {"owner"}, "POST"),
+    "companies.new": Row("/companies/new", EDITORS),
+    "companies.new:POST": Row("/companies/new", EDITORS, "POST"),
+    "companies.add_qualification": Row("/companies/{company}/qualifications", EDITORS | {"owner"}, "POST"),
+    "companies.remove_qualification": Row("/companies/{company}/qualifications/{qualification}/remove",
+                                          EDITORS | {"owner"}, "POST"),
+    "companies.agents": Row("/companies/agents", READERS),
+    "companies.new_agent": Row("/companies/agents/new", EDITORS, "POST"),
+    "companies.edit_agent": Row("/companies/agents/{agent}/edit", EDITORS),
+    "companies.edit_agent:POST": Row("/companies/agents/{agent}/edit", EDITORS, "POST"),
+    "spaces.index": Row("/spaces/", READERS),
+    "spaces.units": Row("/spaces/units", READERS),
+    "spaces.unit_detail": Row("/spaces/units/{unit}", READERS),
+    "spaces.new_unit": Row("/spaces/units/new", EDITORS),
+    "spaces.new_unit:POST": Row("/spaces/units/new", EDITORS, "POST"),
+    "spaces.edit_unit": Row("/spaces/units/{unit}/edit", EDITORS),
+    "spaces.edit_unit:POST": Row("/spaces/units/{unit}/edit", EDITORS, "POST"),
+    "spaces.retire_unit": Row("/spaces/units/{unit}/retire", EDITORS, "POST"),
+    "spaces.restore_unit": Row("/spaces/units/{unit}/restore", EDITORS, "POST"),
+    "spaces.new_building": Row("/spaces/buildings/new", EDITORS),
+    "spaces.new_building:POST": Row("/spaces/buildings/new", EDITORS, "POST"),
+    "spaces.edit_carrier": Row("/spaces/carriers/{carrier}/edit", EDITORS),
+    "spaces.edit_carrier:POST": Row("/spaces/carriers/{carrier}/edit", EDITORS, "POST"),
+    "leases.index": Row("/leases/", READERS),
+    "leases.detail": Row("/leases/{lease}", READERS | {"owner"}),
+    "leases.new": Row("/leases/new", EDITORS),
+    "leases.new:POST": Row("/leases/new", EDITORS, "POST"),
+    "leases.sign": Row("/leases/{lease}/sign", EDITORS, "POST"),
+    "leases.end": Row("/leases/{lease}/end", EDITORS, "POST"),
+    "leases.terminate": Row("/leases/{lease}/terminate", EDITORS, "POST"),
+    "leases.cancel": Row("/leases/{lease}/cancel", EDITORS, "POST"),
+    "documents.company_documents": Row("/documents/company/{company}", READERS | {"owner"}),
+    "documents.upload": Row("/documents/company/{company}/upload", EDITORS | {"owner"}, "POST"),
+    "documents.detail": Row("/documents/{document}", READERS | {"owner"}),
+    "documents.add_version": Row("/documents/{document}/versions", EDITORS | {"owner"}, "POST"),
+    "documents.download": Row("/documents/versions/{version}", READERS | {"owner"}),
+    "certificates.index": Row("/certificates/", READERS),
+    "certificates.detail": Row("/certificates/{issued}", READERS),
+    "certificates.download": Row("/certificates/{issued}/pdf", READERS | {"owner"}),
+    "certificates.revoke": Row("/certificates/{issued}/revoke", {"admin"}, "POST"),
+    "certificates.company_dossier": Row("/certificates/dossier/{company}", READERS | {"owner"}),
+    "certificates.verify": Row("/verify/{code}", EVERYONE),
+    "static": Row("/static/css/app.css", EVERYONE),
+}
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def world(session):
+    """Company A (owner's) with a lease, a document, an issued PDF, a qualification, an invitation."""
+    company = make_company(session, name="甲公司")
+    other_company = make_company(session, name="乙公司")
+    people = {"owner": make_user(session, Role.COMPANY, company=company),
+              "other": make_user(session, Role.COMPANY, company=other_company)}
+    for name in STAFF:
+        people[name] = make_user(session, Role(name))
+    unit = make_unit(session)
+    spare = make_unit(session, unit.building.carrier, building=unit.building)
+    lease = create_lease(session, people["operator"], company, [spare], start_on=dt.date(2026, 1, 1))
+    doc = upload_document(session, people["operator"], company, category="business_plan", title="计划书",
+                          file_storage=FileStorage(io.BytesIO(PDF), filename="计划书.pdf",
+                                                   content_type="application/pdf"))
+    issued = IssuedDocument(number=f"T-{secrets.token_hex(4)}", kind="dossier", title="企业档案",
+                            company_id=company.id, subject_type="company", subject_id=company.id,
+                            verify_code=secrets.token_urlsafe(12), data_fingerprint="0" * 64, sha256="0" * 64,
+                            storage_key=file_store().save(session, PDF), size=len(PDF))
+    qualification = Qualification(company_id=company.id, kind=QualificationKind.TECH_SME,
+                                  obtained_on=dt.date(2025, 1, 1))
+    agent = Agent(name="招商中介甲")
+    session.add_all([issued, qualification, agent])
+    session.flush()
+    invitation, token = invite_colleague(session, people["owner"], name="同事", email=None)
+    ids = {"company": company.id, "lease": lease.id, "unit": unit.id, "carrier": unit.building.carrier_id,
+           "document": doc.id, "version": doc.versions[0].id, "issued": issued.id, "code": issued.verify_code,
+           "qualification": qualification.id, "agent": agent.id, "invitation": invitation.id, "token": token,
+           "target": make_user(session, Role.REVIEWER).id}
+    session.commit()
+    return people, ids
+
+
+def test_every_endpoint_has_a_row(app):
+    endpoints = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            endpoints.add(rule.endpoint if method == "GET" or (rule.methods & {"GET"}) == set()
+                          else f"{rule.endpoint}:{method}")
+    assert endpoints == set(MATRIX), {"missing rows": sorted(endpoints - set(MATRIX)),
+                                      "rows without endpoint": sorted(set(MATRIX) - endpoints)}
+
+
+def _refused(resp) -> bool:
+    if resp.status_code in (401, 403, 404):
+        return True
+    # login_required sends the visitor to /login?next=…; a plain /login redirect is a signed-out user
+    return resp.status_code in (301, 302, 303) and "/login?next=" in resp.headers.get("Location", "")
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_access(key, client, world, session):
+    people, ids = world
+    row = MATRIX[key]
+    path = row.path.format(**ids)
+    connection = session.get_bind()
+    for who in PRINCIPALS:
+        # each principal starts from the same data: a savepoint around its request, rolled back after
+        session.rollback()
+        savepoint = connection.begin_nested()
+        with client.session_transaction() as s:
+            s.clear()
+            if who != "anonymous":
+                s["_user_id"] = people[who].get_id()
+        resp = client.open(path, method=row.method, data={} if row.method == "POST" else None)
+        assert resp.status_code < 500, (who, resp.status_code)
+        if who in row.allowed:
+            assert not _refused(resp), f"{who} was refused {row.method} {path}: {resp.status_code}"
+        else:
+            assert _refused(resp), f"{who} got through {row.method} {path}: {resp.status_code}"
+        session.rollback()
+        savepoint.rollback()
+        session.expire_all()
