@@ -38,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
     register_cli(app)
     logging.basicConfig(level=logging.INFO)
+    for noisy in ("weasyprint", "fontTools"):  # per-page progress lines at INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return app
 
 

@@ -1,5 +1,6 @@
 """Imports every module's models so that Base.metadata is complete (Alembic, create_all)."""
 from .accounts import models as accounts  # noqa: F401
+from .admission import models as admission  # noqa: F401
 from .audit import models as audit  # noqa: F401
 from .certificates import models as certificates  # noqa: F401
 from .companies import models as companies  # noqa: F401

@@ -15,7 +15,6 @@ config = context.config
 def render_item(type_, obj, autogen_context):
     """Write the database type of our TypeDecorators, so migrations never import app code."""
     if type_ == "type" and isinstance(obj, TypeDecorator):
-        autogen_context.imports.add("import sqlalchemy as sa")
         return "sa." + repr(obj.impl)
     return False
 target_metadata = Base.metadata

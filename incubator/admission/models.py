@@ -116,6 +116,8 @@ class Application(TimestampMixin, Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     submitted_at: Mapped[dt.datetime | None]
     supplement_due_on: Mapped[dt.date | None]
+    # the operator's reason per checklist item on the last return for supplement (key → reason)
+    supplement_items: Mapped[dict | None] = mapped_column(JSON)
     # the file as the company last submitted it (the "application form as submitted")
     snapshot: Mapped[dict | None] = mapped_column(JSON)
     joint_recommendation: Mapped[str | None] = mapped_column(String(10))  # admit | reject

@@ -20,7 +20,7 @@ DEFAULT_CONFIG: dict = {
         {"key": "business_plan", "label": "商业计划书", "required": True},
         {"key": "financial_statements", "label": "近两年财务报表", "required": True, "when": "founded_over_1y"},
         {"key": "ip_certificate", "label": "知识产权证书", "required": True},
-        {"key": "team_cv", "label": "核心团队简历及学历证明", "required": True},
+        {"key": "team_cvs", "label": "核心团队简历及学历证明", "required": True},
         {"key": "qualification_certificate", "label": "资质证书", "required": False},
         {"key": "space_requirement", "label": "场地需求说明", "required": True},
         {"key": "env_safety_statement", "label": "环评/安全生产说明", "required": True, "when": "factory"},
@@ -34,10 +34,40 @@ DEFAULT_CONFIG: dict = {
         {"key": "contribution", "label": "预期贡献（产值、税收、就业、带动）", "weight": 10},
     ],
     "min_reviewers": 3,
-    "mean_to_pass": 70,
+    "min_mean": 70,
     "low_score": 50,               # a reviewer's total below this needs a written note
     "supplement_working_days": 10,
 }
+
+
+def config_problems(config: dict) -> list[str]:
+    """What is wrong with a policy configuration (empty when it can be saved)."""
+    problems = []
+    try:
+        rubric = config["rubric"]
+        keys = [i["key"] for i in rubric]
+        if not rubric or len(set(keys)) != len(keys):
+            problems.append("rubric items need distinct keys")
+        if any(Decimal(str(i["weight"])) <= 0 for i in rubric):
+            problems.append("rubric weights must be positive")
+        top = rubric_max(config)
+        if not (0 < Decimal(str(config["min_mean"])) <= top):
+            problems.append("the passing mean must be between 0 and the rubric's maximum")
+        if not (0 <= Decimal(str(config["low_score"])) <= top):
+            problems.append("the low-score threshold must be between 0 and the rubric's maximum")
+        if not (1 <= int(config["min_reviewers"]) <= 15):
+            problems.append("between 1 and 15 reviewers")
+        if not (1 <= int(config["supplement_working_days"]) <= 60):
+            problems.append("the supplement period must be 1 to 60 working days")
+        material_keys = [m["key"] for m in config["materials"]]
+        if len(set(material_keys)) != len(material_keys):
+            problems.append("materials need distinct keys")
+        age = config["conditions"].get("max_company_age_months")
+        if age is not None and not (1 <= int(age) <= 600):
+            problems.append("the company age limit must be 1 to 600 months")
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        problems.append(f"missing or malformed setting ({exc})")
+    return problems
 
 
 def months_between(start: dt.date, end: dt.date) -> int:
@@ -122,7 +152,7 @@ class PanelSummary:
 
 def panel_summary(config: dict, sheets: list[Sheet]) -> PanelSummary:
     """Mean per item and overall, spread (max − min), and whether the panel's verdict is a pass:
-    mean ≥ mean_to_pass and no reviewer below low_score without a written note."""
+    mean ≥ min_mean and no reviewer below low_score without a written note."""
     reasons: list[str] = []
     if len(sheets) < config["min_reviewers"]:
         reasons.append("too_few_reviewers")
@@ -133,7 +163,7 @@ def panel_summary(config: dict, sheets: list[Sheet]) -> PanelSummary:
                   .quantize(TWO, ROUND_HALF_UP) for i in config["rubric"]}
     totals = [s.total for s in sheets]
     mean = (sum(totals, Decimal("0")) / n).quantize(TWO, ROUND_HALF_UP)
-    if mean < Decimal(str(config["mean_to_pass"])):
+    if mean < Decimal(str(config["min_mean"])):
         reasons.append("mean_below_pass")
     low = Decimal(str(config["low_score"]))
     if any(s.total < low and not s.overall.strip() for s in sheets):

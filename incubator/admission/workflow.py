@@ -9,6 +9,7 @@ from .models import ApplicationState as S
 BEFORE_DECISION = [S.DRAFT, S.SUBMITTED, S.RETURNED, S.RESUBMITTED, S.ACCEPTED, S.EXPERT_REVIEW,
                    S.JOINT_REVIEW, S.DECISION]
 STAFF = [Role.OPERATOR, Role.ADMIN]
+CLOSED = [S.LAPSED, S.ADMITTED, S.REJECTED, S.WITHDRAWN]
 
 ADMISSION = Workflow("application", Application, [
     rule("submit", S.DRAFT, S.SUBMITTED, owner=True),

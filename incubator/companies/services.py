@@ -322,3 +322,14 @@ def update_agent(session: Session, actor, agent: Agent, data: dict) -> dict:
         raise DomainError(_("An agent with this name already exists."), field="name") from None
     record(session, actor, "agent.update", agent, before=before, after=changes, summary=agent.name)
     return changes
+
+
+def mark_moved_in(session: Session, actor, company: Company, moved_in_on) -> None:
+    """A signed lease makes an applicant a tenant (admission's last step)."""
+    if company.status != CompanyStatus.APPLICANT:
+        return
+    company.status, company.moved_in_on = CompanyStatus.TENANT, moved_in_on
+    company.version += 1
+    session.flush()
+    record(session, actor, "company.move_in", company, before={"status": "applicant"},
+           after={"status": "tenant", "moved_in_on": moved_in_on}, summary=company.name)

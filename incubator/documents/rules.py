@@ -19,6 +19,7 @@ class DocumentCategory(LabeledEnum):
     TEAM_CVS = "team_cvs"
     QUALIFICATION_CERTIFICATE = "qualification_certificate"
     ENV_SAFETY_STATEMENT = "env_safety_statement"
+    SPACE_REQUIREMENT = "space_requirement"
     PAYMENT_EVIDENCE = "payment_evidence"
     OTHER = "other"
 
@@ -32,6 +33,7 @@ DocumentCategory.__labels__ = {
     DocumentCategory.TEAM_CVS: _l("Team CVs"),
     DocumentCategory.QUALIFICATION_CERTIFICATE: _l("Qualification certificate"),
     DocumentCategory.ENV_SAFETY_STATEMENT: _l("Environmental and safety statement"),
+    DocumentCategory.SPACE_REQUIREMENT: _l("Space requirement"),
     DocumentCategory.PAYMENT_EVIDENCE: _l("Payment evidence"),
     DocumentCategory.OTHER: _l("Other"),
 }

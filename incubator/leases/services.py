@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, lazyload
 from ..audit.services import record
 from ..certificates.models import DocumentCounter
 from ..companies.models import Company, CompanyStatus
+from ..companies.services import mark_moved_in
 from ..core.errors import ConcurrentChange, DomainError, TransitionNotAllowed
 from ..core.formatting import today
 from ..core.inbox import Task, task_provider
@@ -129,6 +130,7 @@ def sign_lease(session: Session, actor, lease: Lease, signed_on: dt.date | None 
     LEASE_FLOW.apply(session, actor, lease, "sign", values={"signed_on": signed_on or today()})
     for lu in lease.units:
         UNIT_FLOW.apply(session, actor, lu.unit, "lease", comment=lease.number)
+    mark_moved_in(session, actor, lease.company, lease.signed_on)
     return lease
 
 
