@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from flask import Flask, flash, has_request_context, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +17,7 @@ from .extensions import babel, csrf, login_manager
 from .i18n import compile_catalogs
 
 # Each module's views.py defines `bp`; the order is the order of the navigation.
-MODULES = ["main", "accounts", "companies", "spaces", "leases", "documents", "certificates", "audit"]
+MODULES = ["main", "accounts", "companies", "admission", "spaces", "leases", "documents", "certificates", "audit"]
 LOCALES = ("zh_CN", "en")
 
 
@@ -37,15 +37,17 @@ def create_app(config: dict | None = None) -> Flask:
     _register_security_headers(app)
     from .cli import register_cli
     register_cli(app)
+    from . import jobs
+    jobs.init_app(app)
     logging.basicConfig(level=logging.INFO)
-    for noisy in ("weasyprint", "fontTools"):  # per-page progress lines at INFO
+    for noisy in ("weasyprint", "fontTools", "alembic.runtime.plugins"):  # chatty at INFO
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return app
 
 
 def _select_locale() -> str:
     if not has_request_context():  # services called from the CLI, jobs and tests
-        return "zh_CN"
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = cookie_session.get("lang")
     if lang in LOCALES:
         return lang

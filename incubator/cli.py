@@ -75,6 +75,13 @@ def register_cli(app: Flask) -> None:
             session.close()
         click.echo(f"User {username} created.")
 
+    @app.cli.command("lapse-applications")
+    def lapse_applications():
+        """Close returned applications whose supplement deadline has passed (the daily job does this too)."""
+        from .jobs import lapse_applications as run
+        numbers = run()
+        click.echo(f"{len(numbers)} application(s) lapsed{': ' + ', '.join(numbers) if numbers else '.'}")
+
     @app.cli.command("audit-verify")
     def audit_verify():
         """Recompute the audit hash chain; exit 1 if it was tampered with."""

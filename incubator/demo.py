@@ -8,6 +8,7 @@ so the demo always looks current. The name and credit-code helpers also feed ben
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import random
 from decimal import Decimal
@@ -16,13 +17,21 @@ import sqlalchemy as sa
 from faker import Faker
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
+from werkzeug.datastructures import FileStorage
 
 from .accounts.models import User, UserRole
 from .accounts.services import hash_password
+from .admission import services as admission
+from .admission.models import ApplicationState
 from .audit.services import record
 from .companies.models import Agent, Company, CompanyStatus, IndustryTrack, Qualification, QualificationKind
+from .core.calendar import add_working_days
+from .core.models import WorkflowEvent
 from .core.roles import Role
+from .core.system import SYSTEM
+from .documents.services import add_version, upload_document
 from .leases.models import BillingCycle, Lease, LeaseState, LeaseUnit
+from .leases.services import lease_number, sign_lease
 from .spaces.models import Building, Carrier, Unit, UnitStatus, UnitType
 
 DEMO_PASSWORD = "Demo@2026"  # nosec B105
@@ -162,6 +171,26 @@ def split_area(rng: random.Random, total: Decimal, unit_type: UnitType) -> list[
     return [D(c) / 100 for c in areas]
 
 
+def tiny_pdf(text: str) -> bytes:
+    """A one-page PDF (A4) showing one line of ASCII text: small, valid, with a correct xref."""
+    line = text.encode("ascii", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    stream = b"BT /F1 14 Tf 72 770 Td (" + line + b") Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 # --- the seed ---------------------------------------------------------------------------
 
 def database_is_empty(session: Session) -> bool:
@@ -182,7 +211,8 @@ def seed_demo(session: Session, today: dt.date | None = None) -> None:
     session.add_all(c for c, _p in companies)
     session.flush()
     showcase, members = _leases(session, rng, today, pools, companies)
-    _users(session, members)
+    password_hash = _users(session, members)
+    seed_admission(session, today, [c for c, _p in companies if c.status == CompanyStatus.APPLICANT], password_hash)
     record(session, None, "demo.seed", None, summary="Demo community loaded",
            after={"carriers": len(CARRIERS), "units": sum(len(p) for p in pools.values()),
                   "companies": len(companies), "showcase_company_id": showcase.id})
@@ -298,7 +328,6 @@ def _take(pool: list[Unit], count: int = 1) -> list[Unit]:
 
 
 def _leases(session, rng, today, pools, companies):
-    numbers = itertools.count(1)
     leases: list[Lease] = []
 
     def lease(company, units, state, start, end, **kw) -> Lease:
@@ -306,7 +335,7 @@ def _leases(session, rng, today, pools, companies):
         rent = min(u.list_rent for u in units)
         area = sum(u.area for u in units)
         fee = PROPERTY_FEE[unit_type]
-        obj = Lease(number=f"SX-ZL-{start.year}-{next(numbers):04d}", company=company, start_on=start, end_on=end,
+        obj = Lease(number=lease_number(session, start.year), company=company, start_on=start, end_on=end,
                     rent_per_m2=rent, property_fee_per_m2=fee, deposit=(area * (rent + fee) * 2).quantize(CENT),
                     billing_cycle=BillingCycle.QUARTERLY if rng.random() < 0.3 else BillingCycle.MONTHLY,
                     state=state, units=[LeaseUnit(unit=u, area=u.area) for u in units], **kw)
@@ -384,7 +413,7 @@ def _leases(session, rng, today, pools, companies):
     return showcase, members
 
 
-def _users(session: Session, member_companies: list[Company]) -> None:
+def _users(session: Session, member_companies: list[Company]) -> str:
     password_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow on purpose: hash once, reuse
     users = [User(username=u, display_name=n, email=f"{u}@sxinnov.example.cn", password_hash=password_hash,
                   roles=[UserRole(role=r) for r in roles]) for u, n, roles in STAFF]
@@ -393,4 +422,227 @@ def _users(session: Session, member_companies: list[Company]) -> None:
                           email=company.contact_email, phone=company.contact_phone, password_hash=password_hash,
                           company_id=company.id, roles=[UserRole(role=Role.COMPANY)]))
     session.add_all(users)
+    session.flush()
+    return password_hash
+
+
+# --- admission: one application in every state ----------------------------------------------
+
+# (state the application ends in, days ago each of its workflow steps happened, in order)
+ADMISSION_STORIES = [
+    ("submitted", [1]),
+    ("returned", [7, 2]),
+    ("resubmitted", [16, 12, 3]),
+    ("lapsed", [45, 40, None]),  # None: the day after the deadline, when the nightly job lapsed it
+    ("accepted", [10, 4]),
+    ("expert_review", [20, 15, 9]),
+    ("joint_review", [30, 25, 20, 6]),
+    ("decision", [40, 34, 28, 15, 5]),
+    ("admitted", [55, 50, 44, 30, 20, 12]),  # lease drafted, awaiting signature
+    ("signed", [120, 112, 105, 90, 80, 70]),  # admitted and moved in: a tenant through admission
+    ("rejected", [100, 95, 88, 75, 66, 60]),
+    ("withdrawn", [25, 18]),
+]
+EARLIER_ROUND = ("signed", "rejected", "lapsed")
+PROJECTS = {
+    IndustryTrack.DIGITAL: ("工业视觉质检平台", "基于深度学习的工业视觉缺陷检测平台，服务电子制造与精密加工企业。"),
+    IndustryTrack.NEW_ENERGY: ("储能电池管理系统产线", "面向工商业储能的电池管理系统研发与小批量生产。"),
+    IndustryTrack.RD_PLATFORM: ("新能源材料中试平台", "开展电池正极材料中试与检测，向园区企业开放共享。"),
+    IndustryTrack.MODERN_SERVICES: ("科技成果转化服务中心", "为园区企业提供知识产权运营、技术评估与融资对接服务。"),
+}
+# the carrier and space a company of each track asks for
+REQUESTED_SPACE = {IndustryTrack.DIGITAL: ("KC", UnitType.OFFICE, 220), IndustryTrack.NEW_ENERGY:
+                   ("HX", UnitType.FACTORY, 1500), IndustryTrack.RD_PLATFORM: ("KC", UnitType.LAB, 200),
+                   IndustryTrack.MODERN_SERVICES: ("ZT", UnitType.OFFICE, 180)}
+COMMENTS = {
+    "technology": ("核心算法具备自主知识产权，技术路线清晰。", "技术积累一般，创新点有待提炼。"),
+    "team": ("核心团队产业经验丰富，分工合理。", "团队规模偏小，关键岗位尚未配齐。"),
+    "fit": ("与社区数字经济、新能源主导产业高度契合。", "与社区主导产业关联度一般。"),
+    "market": ("下游需求明确，已有意向客户。", "市场验证不足，商业模式需进一步论证。"),
+    "operations": ("财务状况健康，研发投入占比较高。", "营收规模较小，现金流压力较大。"),
+    "contribution": ("预计三年内形成规模产值和税收，带动就业。", "对社区产值和税收贡献有限。"),
+}
+
+
+def seed_admission(session: Session, today: dt.date, applicants: list[Company], password_hash: str) -> None:
+    """Applications in every state, built through the admission services so that history,
+    audit, numbers and documents are the real thing; then their steps are dated into the past.
+    `applicants`: the demo's applicant companies; three more are added here."""
+    rng = random.Random(SEED + 4)  # nosec B311
+    fake = Faker("zh_CN")
+    fake.seed_instance(SEED + 4)
+    users = {u.username: u for u in session.scalars(sa.select(User).where(User.company_id.is_(None)))}
+    operator, lead, deputy = users["operator"], users["lead"], users["deputy"]
+    reviewers = [users[f"reviewer{i}"] for i in (1, 2, 3)]
+    carriers = {c.code: c for c in session.scalars(sa.select(Carrier))}
+
+    earlier = admission.create_round(session, operator, name="2026年第三批", note="已截止",
+                                     opens_on=today - dt.timedelta(days=150), closes_on=today - dt.timedelta(days=90))
+    admission.create_round(session, operator, name="2026年第四批", opens_on=today - dt.timedelta(days=20),
+                           closes_on=today + dt.timedelta(days=40))
+
+    codes = set(session.scalars(sa.select(Company.credit_code)))
+    extra = []
+    for track in (IndustryTrack.DIGITAL, IndustryTrack.NEW_ENERGY, IndustryTrack.MODERN_SERVICES):
+        company = _company(rng, fake, today, track, rng.choice(sub_fields_of(track)), CompanyStatus.APPLICANT)
+        while company.credit_code in codes:
+            company.credit_code = credit_code(rng)
+        codes.add(company.credit_code)
+        extra.append(company)
+    session.add_all(extra)
+    session.flush()
+    # company6 gets the youngest (so its draft stays within the age limit longest); the draft
+    # stays open to submit, the others follow the stories; the lease-bound ones ask for office space
+    pool = sorted(applicants, key=lambda c: c.id)
+    youngest = max(pool, key=lambda c: (c.founded_on, c.id))
+    pool.remove(youngest)
+    office = next(c for c in pool if c.track in (IndustryTrack.DIGITAL, IndustryTrack.MODERN_SERVICES))
+    pool.remove(office)
+    cast = dict(zip([s for s, _d in ADMISSION_STORIES if s not in ("admitted", "signed", "rejected", "withdrawn")],
+                    pool, strict=True))
+    cast.update(admitted=office, signed=extra[0], rejected=extra[1], withdrawn=extra[2])
+
+    members = {}
+    for n, company in enumerate([youngest, *cast.values()]):
+        username = "company6" if n == 0 else f"applicant{n:02d}"
+        members[company.id] = User(username=username, display_name=f"企业联系人 {company.contact_name}",
+                                   email=company.contact_email, phone=company.contact_phone,
+                                   password_hash=password_hash, company_id=company.id,
+                                   roles=[UserRole(role=Role.COMPANY)])
+    session.add_all(members.values())
+    session.flush()
+
+    def apply(company, n):
+        code, unit_type, area = REQUESTED_SPACE[company.track]
+        if company.track == IndustryTrack.DIGITAL and n % 2:
+            code = "ZT"
+        name, summary = PROJECTS[company.track]
+        member = members[company.id]
+        app = admission.create_application(session, member, company, dict(
+            carrier_id=carriers[code].id, track=company.track, unit_type=unit_type,
+            area_requested=D(area + rng.randint(-4, 8) * 10), project_name=f"{company.sub_field}·{name}",
+            project_summary=summary, team_summary=f"核心团队{company.headcount}人，本科及以上{company.talents_bachelor}人。",
+            ip_summary=f"发明专利{company.ip_invention}项，实用新型{company.ip_utility}项，软件著作权{company.ip_software}项。",
+            revenue_last_year=D(rng.randint(50, 2000)) * 10000, tax_last_year=D(rng.randint(2, 90)) * 10000,
+            rd_expense_last_year=D(rng.randint(20, 600)) * 10000, financing_total=D(rng.choice([0, 300, 800, 2000])) * 10000,
+            expected_jobs=rng.randint(10, 80), will_move_registration=True, agent_id=company.agent_id))
+        for item in admission.materials(session, app):
+            if item.get("required"):
+                upload_document(session, member, company, category=item["key"], title=item["label"],
+                                file_storage=_pdf_file(app.number, item["key"], 1),
+                                subject_type=admission.SUBJECT, subject_id=app.id)
+        return app, member
+
+    def review(app, submitted: int, good: bool):
+        """The first `submitted` sheets are handed in, the next is a draft, the rest await the declaration."""
+        admission.accept_application(session, operator, app)
+        admission.assign_reviewers(session, operator, app, [r.id for r in reviewers])
+        admission.start_review(session, operator, app)
+        for i, (reviewer, sheet) in enumerate(zip(reviewers, app.assignments, strict=True)):
+            if i > submitted:
+                continue
+            admission.declare_interest(session, reviewer, sheet, conflict=False)
+            level = (0.72 + 0.06 * rng.random() + 0.04 * i) if good else (0.62 - 0.08 * i)
+            # each item a share of its weight around `level`, in half points
+            scores = {item["key"]: min(D(item["weight"]), (D(item["weight"]) * 2 * D(
+                f"{level + rng.uniform(-0.05, 0.05):.3f}")).quantize(D("1")) / 2) for item in app.policy.config["rubric"]}
+            comments = {k: COMMENTS[k][0 if good else 1] for k in scores}
+            low = sum(scores.values()) < D(app.policy.config["low_score"])
+            overall = "建议入驻，重点关注产业化进度。" if good else \
+                ("技术成熟度与产业契合度均不足，不建议入驻。" if low else "总体一般，建议补强团队后再申请。")
+            admission.save_scores(session, reviewer, sheet, scores, comments, overall, submit=i < submitted)
+
+    stories = dict(ADMISSION_STORIES)
+    for n, (state, _days) in enumerate(ADMISSION_STORIES, start=1):
+        app, member = apply(cast[state], n)
+        admission.submit_application(session, member, app)
+        if state == "withdrawn":
+            admission.withdraw_application(session, member, app, "公司战略调整，暂缓入驻计划。")
+        elif state in ("returned", "resubmitted", "lapsed"):
+            admission.return_application(session, operator, app, "请按意见补正材料后重新提交。", {
+                "business_plan": "商业计划书缺少近三年财务预测及融资计划。",
+                "space_requirement": "场地需求说明未写明用电负荷和层高要求。"})
+            if state == "resubmitted":
+                for item in admission.materials(session, app):
+                    if item["reason"]:
+                        add_version(session, member, item["documents"][-1], _pdf_file(app.number, item["key"], 2))
+                admission.submit_application(session, member, app)
+            elif state == "lapsed":  # returned weeks ago; the deadline passed without a supplement
+                app.supplement_due_on = admission.supplement_due_on(app, today - dt.timedelta(days=stories[state][1]))
+                session.flush()
+                admission.lapse_overdue(session, SYSTEM, on=today)
+        elif state == "accepted":
+            admission.accept_application(session, operator, app)
+        elif state != "submitted":
+            review(app, 1 if state == "expert_review" else 3, good=state != "rejected")
+            if state != "expert_review":
+                admission.close_review(session, operator, app)
+            if state in ("decision", "admitted", "signed", "rejected"):
+                admission.recommend(session, lead, app, recommendation="reject" if state == "rejected" else "admit",
+                                    minutes=_minutes(admission.panel(app).mean, state != "rejected"))
+            if state in ("admitted", "signed", "rejected"):
+                admission.decide(session, deputy, app, admit=state != "rejected", reason=(
+                    "专家评审均分未达到70分，项目与社区主导产业契合度不足，不予入驻。" if state == "rejected"
+                    else "同意入驻，请运营公司按申请面积安排场地。"))
+            if state in ("admitted", "signed"):
+                _allocate(session, operator, app, today, signed=state == "signed")
+        if state in EARLIER_ROUND:
+            app.round_id = earlier.id
+        _date_steps(session, app, stories[state], today)
+
+    apply(youngest, 0)  # company6: every required file uploaded, ready to submit
+    session.flush()
+
+
+def _minutes(mean: Decimal, admit: bool) -> str:
+    verdict = "项目技术先进、与社区产业方向契合，建议准予入驻。" if admit else "未达70分，建议不予入驻。"
+    return f"综合统筹组会同市科技局召开联合评审会，专家组均分{mean}分，{verdict}"
+
+
+def _pdf_file(number: str, key: str, version: int) -> FileStorage:
+    return FileStorage(io.BytesIO(tiny_pdf(f"Demo material {number}: {key}, version {version}")), f"{key}.pdf")
+
+
+def _allocate(session, operator, app, today, signed: bool) -> None:
+    """Vacant units of the requested type, smallest first, until they cover the requested area."""
+    chosen, area = [], D(0)
+    for unit in sorted(admission.allocable_units(session, app), key=lambda u: (u.area, u.id)):
+        if area >= app.area_requested * D("0.9") or len(chosen) == 3:
+            break
+        chosen.append(unit)
+        area += unit.area
+    start = today - dt.timedelta(days=55) if signed else today + dt.timedelta(days=20)
+    rent = min(u.list_rent for u in chosen)
+    fee = PROPERTY_FEE[app.unit_type]
+    admission.allocate_units(session, operator, app, chosen, start_on=start, rent_per_m2=rent, property_fee_per_m2=fee,
+                             deposit=(area * (rent + fee) * 2).quantize(CENT), billing_cycle=BillingCycle.MONTHLY)
+    if signed:
+        sign_lease(session, operator, app.lease, signed_on=start - dt.timedelta(days=5))
+
+
+def _date_steps(session: Session, app, days_ago: list, today: dt.date) -> None:
+    """Move the application's history (and the dates derived from it) to the given days."""
+    events = session.scalars(sa.select(WorkflowEvent).where(WorkflowEvent.object_type == "application",
+                                                            WorkflowEvent.object_id == app.id)
+                             .order_by(WorkflowEvent.id)).all()
+    due = None
+    for event, days in zip(events, days_ago, strict=True):
+        day = due + dt.timedelta(days=1) if days is None else today - dt.timedelta(days=days)
+        event.at = dt.datetime.combine(day, dt.time(2 + event.id % 6, event.id * 7 % 60), dt.UTC)
+        if event.action == "return":
+            due = add_working_days(day, int(app.policy.config["supplement_working_days"]))
+        if event.action in ("submit", "resubmit"):
+            app.submitted_at = event.at
+        if event.action in ("admit", "reject"):
+            app.decided_at = event.at
+        if event.action == "start_review":
+            for i, sheet in enumerate(app.assignments):
+                sheet.assigned_at = event.at - dt.timedelta(hours=20)
+                if sheet.declared_at:
+                    sheet.declared_at = event.at + dt.timedelta(days=1, hours=i)
+                if sheet.submitted_at:
+                    sheet.submitted_at = event.at + dt.timedelta(days=3 + i, hours=i)
+    if app.state == ApplicationState.RETURNED:
+        app.supplement_due_on = due
+    app.created_at = (events[0].at if events else app.created_at) - dt.timedelta(days=2)
     session.flush()

@@ -23,6 +23,8 @@ STAFF_ROLES = {"admin": Role.ADMIN, "operator": Role.OPERATOR, "reviewer1": Role
                "reviewer2": Role.REVIEWER, "reviewer3": Role.REVIEWER, "lead": Role.LEAD, "deputy": Role.DEPUTY,
                "commander": Role.COMMANDER, "supervisor": Role.SUPERVISOR}
 MEMBERS = [f"company{i}" for i in range(1, 6)]
+# members of the applicant companies (admission demo): company6 with a draft, one per other state
+APPLICANT_MEMBERS = ["company6"] + [f"applicant{i:02d}" for i in range(1, 13)]
 
 
 @pytest.fixture
@@ -69,14 +71,16 @@ def test_unit_sizes_rents_and_labels_are_realistic(demo):
 
 def test_demo_users_have_their_roles_and_the_demo_password(demo):
     users = {u.username: u for u in demo.scalars(sa.select(User))}
-    assert set(users) == set(STAFF_ROLES) | set(MEMBERS)
+    assert set(users) == set(STAFF_ROLES) | set(MEMBERS) | set(APPLICANT_MEMBERS)
     for name, role in STAFF_ROLES.items():
         assert users[name].role_set == {role} and users[name].company_id is None
         assert " " in users[name].display_name  # e.g. 运营专员 王敏
     for name in MEMBERS:
         assert users[name].role_set == {Role.COMPANY}
         assert users[name].company.status == CompanyStatus.TENANT
-    assert len({users[n].company_id for n in MEMBERS}) == len(MEMBERS)
+    assert len({users[n].company_id for n in MEMBERS + APPLICANT_MEMBERS}) == len(MEMBERS + APPLICANT_MEMBERS)
+    assert users["company6"].role_set == {Role.COMPANY}
+    assert users["company6"].company.status == CompanyStatus.APPLICANT
     hasher = PasswordHasher()
     for password_hash in {u.password_hash for u in users.values()}:  # one hash, reused on purpose
         assert hasher.verify(password_hash, DEMO_PASSWORD)
@@ -129,12 +133,13 @@ def test_occupancy_per_carrier_is_meaningful(demo):
 
 def test_companies_cover_tracks_and_statuses_with_valid_codes(demo):
     companies = demo.scalars(sa.select(Company)).all()
-    assert 55 <= len(companies) <= 65
+    assert 55 <= len(companies) <= 65  # 60 and 3 more applicants for the admission demo
     codes = [c.credit_code for c in companies]
     assert len(set(codes)) == len(codes)
     assert all(uscc.is_valid(code) for code in codes)
     statuses = {s: sum(c.status == s for c in companies) for s in CompanyStatus}
-    assert statuses[CompanyStatus.TENANT] == 40 and statuses[CompanyStatus.APPLICANT] == 10
+    # one applicant became a tenant through admission (its lease is signed)
+    assert statuses[CompanyStatus.TENANT] == 41 and statuses[CompanyStatus.APPLICANT] == 12
     assert statuses[CompanyStatus.EXITED] > 0 and statuses[CompanyStatus.GRADUATED] > 0
     assert {c.track for c in companies} == set(IndustryTrack)
     assert sum(c.is_platform for c in companies) == 2

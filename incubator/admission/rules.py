@@ -1,6 +1,7 @@
 """Pure admission rules: default policy, checklist, conditions, panel arithmetic (Decimal in, Decimal out)."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -70,10 +71,18 @@ def config_problems(config: dict) -> list[str]:
     return problems
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The corresponding day `months` later; the month's last day when it has none (民法典 art. 201)."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def months_between(start: dt.date, end: dt.date) -> int:
-    """Whole months from start to end (a company founded 2024-11-23 is 23 months old on 2026-11-22)."""
+    """Whole months from start to end (a company founded 2024-11-23 is 23 months old on 2026-11-22;
+    one founded on 31 January is a month old on the last day of February)."""
     months = (end.year - start.year) * 12 + end.month - start.month
-    return months - 1 if end.day < start.day else months
+    return months - 1 if add_months(start, months) > end else months
 
 
 def required_materials(config: dict, *, founded_on: dt.date | None, on: dt.date, factory: bool) -> list[dict]:
@@ -99,7 +108,8 @@ def unmet_conditions(config: dict, *, founded_on: dt.date | None, on: dt.date,
     cond = config["conditions"]
     unmet = []
     limit = cond.get("max_company_age_months")
-    if limit is not None and (founded_on is None or months_between(founded_on, on) > limit):
+    # "founded at most N months before applying": N months and a day is too old
+    if limit is not None and (founded_on is None or on > add_months(founded_on, int(limit))):
         unmet.append("company_age")
     if cond.get("require_registration_move") and not will_move_registration:
         unmet.append("registration_move")
@@ -117,7 +127,7 @@ def score_errors(config: dict, scores: dict[str, Decimal | None]) -> dict[str, s
         value = scores.get(item["key"])
         if value is None:
             errors[item["key"]] = "missing"
-        elif not (Decimal("0") <= value <= Decimal(str(item["weight"]))):
+        elif not value.is_finite() or not (Decimal("0") <= value <= Decimal(str(item["weight"]))):
             errors[item["key"]] = "range"
         elif value != value.quantize(Decimal("0.1")):
             errors[item["key"]] = "precision"

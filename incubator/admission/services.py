@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
-from ..certificates.services import next_number
+from ..certificates.numbering import next_number
 from ..companies.models import Company
 from ..core.calendar import add_working_days
 from ..core.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
@@ -133,8 +133,14 @@ def create_application(session: Session, actor, company: Company, data: dict) ->
     return app
 
 
+def _require_writable(app: Application) -> None:
+    if not app.company.is_active_member_company:
+        raise DomainError(_("Your company's records are read-only."))
+
+
 def update_application(session: Session, actor, app: Application, data: dict) -> Application:
     _require_owner(actor, app)
+    _require_writable(app)
     if app.state not in EDITABLE:
         raise DomainError(_("The application can be changed only as a draft or when returned for supplement."))
     _validate(data)
@@ -168,6 +174,30 @@ def materials(session: Session, app: Application) -> list[dict]:
              "missing": item.get("required", False) and not by_category.get(item["key"])} for item in items]
 
 
+def upload_material(session: Session, actor, app: Application, key: str, file_storage) -> Document:
+    """A file for one checklist item: the first upload creates the item's document, a re-upload
+    adds a version to it. Only while the company may change the application."""
+    from ..documents.services import add_version, upload_document
+
+    _require_owner(actor, app)
+    _require_writable(app)
+    # claim the row first: concurrent uploads queue up here and none can slip in after a submission
+    claimed = session.execute(sa.update(Application).where(Application.id == app.id, Application.state.in_(EDITABLE))
+                              .values(version=Application.version + 1).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise DomainError(_("Materials can be changed only as a draft or when returned for supplement."))
+    session.refresh(app)
+    item = next((i for i in materials(session, app) if i["key"] == key), None)
+    if item is None:
+        raise DomainError(_("This item is not on the application's checklist."), field="category")
+    if item["documents"]:
+        document = item["documents"][-1]
+        add_version(session, actor, document, file_storage)
+        return document
+    return upload_document(session, actor, app.company, category=key, title=item["label"],
+                           file_storage=file_storage, subject_type=SUBJECT, subject_id=app.id)
+
+
 def _check_complete(session: Session, app: Application) -> None:
     missing = [i["label"] for i in materials(session, app) if i["missing"]]
     if missing:
@@ -198,6 +228,7 @@ def _snapshot(app: Application) -> dict:
 
 
 def submit_application(session: Session, actor, app: Application) -> Application:
+    _require_writable(app)
     _check_complete(session, app)
     action = "submit" if app.state == S.DRAFT else "resubmit"
     from ..audit.services import _jsonable
@@ -207,17 +238,23 @@ def submit_application(session: Session, actor, app: Application) -> Application
 
 
 def withdraw_application(session: Session, actor, app: Application, reason: str | None = None) -> Application:
+    _require_writable(app)
     ADMISSION.apply(session, actor, app, "withdraw", comment=reason)
     return app
 
 
 # --- operator: completeness check ---------------------------------------------------------------
 
+def supplement_due_on(app: Application, on: dt.date | None = None) -> dt.date:
+    """The deadline a return made on `on` would give (working days, 调休 included)."""
+    return add_working_days(on or today(), int(app.policy.config.get("supplement_working_days", 10)))
+
+
 def return_application(session: Session, actor, app: Application, comment: str,
                        item_reasons: dict[str, str] | None = None) -> Application:
     """Back to the company for supplement, with a reason per item; the deadline counts working days."""
     item_reasons = {k: v.strip() for k, v in (item_reasons or {}).items() if v and v.strip()}
-    due = add_working_days(today(), int(app.policy.config.get("supplement_working_days", 10)))
+    due = supplement_due_on(app)
     ADMISSION.apply(session, actor, app, "return", comment=comment,
                     values={"supplement_due_on": due, "supplement_items": item_reasons or None})
     return app
@@ -258,18 +295,17 @@ def assign_reviewers(session: Session, actor, app: Application, reviewer_ids: li
     if app.state not in (S.ACCEPTED, S.EXPERT_REVIEW):
         raise DomainError(_("Reviewers can be assigned once the application is accepted."))
     taken = {a.reviewer_id for a in app.assignments}
-    added = []
-    for reviewer_id in dict.fromkeys(reviewer_ids):
+    new_ids = []
+    for reviewer_id in dict.fromkeys(reviewer_ids):  # check them all before adding any
         reviewer = session.get(User, reviewer_id)
         if reviewer is None or not reviewer.active or not reviewer.has_role(Role.REVIEWER):
             raise DomainError(_("Only active reviewers can be assigned."))
         if reviewer.company_id == app.company_id:
             raise DomainError(_("A member of the applying company cannot review it."))
-        if reviewer_id in taken:
-            continue
-        assignment = ReviewAssignment(application_id=app.id, reviewer_id=reviewer_id, assigned_by_id=actor.id)
-        session.add(assignment)
-        added.append(assignment)
+        if reviewer_id not in taken:
+            new_ids.append(reviewer_id)
+    added = [ReviewAssignment(application_id=app.id, reviewer_id=rid, assigned_by_id=actor.id) for rid in new_ids]
+    session.add_all(added)
     session.flush()
     session.refresh(app, ["assignments"])
     if added:
@@ -304,6 +340,8 @@ def declare_interest(session: Session, actor, assignment: ReviewAssignment, *, c
                      note: str | None = None) -> ReviewAssignment:
     """Before seeing the file a reviewer declares a conflict of interest (and is excused) or none."""
     _own_assignment(actor, assignment)
+    if assignment.state != A.ASSIGNED:
+        raise DomainError(_("You have already made your declaration for this application."))
     if conflict and not (note or "").strip():
         raise DomainError(_("Please describe the conflict of interest."), field="note")
     _move_assignment(session, assignment, A.ASSIGNED, A.CONFLICT if conflict else A.SCORING,

@@ -1,6 +1,8 @@
 """Admission states and the transition table (SPEC §4)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from ..core.roles import Role
 from ..core.workflow import Workflow, rule
 from .models import Application
@@ -26,3 +28,12 @@ ADMISSION = Workflow("application", Application, [
          needs_comment=True),
     rule("withdraw", BEFORE_DECISION, S.WITHDRAWN, owner=True),
 ])
+
+# how each step reads in an application's history
+ACTION_LABELS = {
+    "submit": _l("Submitted"), "return": _l("Returned for supplement"), "resubmit": _l("Resubmitted"),
+    "lapse": _l("Lapsed (supplement deadline passed)"), "accept": _l("Accepted as complete"),
+    "start_review": _l("Expert review started"), "close_review": _l("Expert review closed"),
+    "recommend": _l("Joint review recommendation"), "admit": _l("Admitted"), "reject": _l("Rejected"),
+    "withdraw": _l("Withdrawn"),
+}

@@ -16,6 +16,7 @@ class DocumentKind(LabeledEnum):
     ADMISSION_NOTICE = "admission_notice"
     ADMISSION_CERTIFICATE = "admission_certificate"
     REVIEW_SUMMARY = "review_summary"
+    APPLICATION_FORM = "application_form"
     SUBSIDY_APPROVAL = "subsidy_approval"
     DISBURSEMENT_STATEMENT = "disbursement_statement"
     ASSESSMENT_REPORT = "assessment_report"
@@ -29,6 +30,7 @@ DocumentKind.__labels__ = {
     DocumentKind.ADMISSION_NOTICE: _l("Admission notice"),
     DocumentKind.ADMISSION_CERTIFICATE: _l("Admission certificate"),
     DocumentKind.REVIEW_SUMMARY: _l("Review summary"),
+    DocumentKind.APPLICATION_FORM: _l("Admission application form"),
     DocumentKind.SUBSIDY_APPROVAL: _l("Subsidy approval form"),
     DocumentKind.DISBURSEMENT_STATEMENT: _l("Disbursement statement"),
     DocumentKind.ASSESSMENT_REPORT: _l("Assessment report"),
@@ -37,12 +39,13 @@ DocumentKind.__labels__ = {
     DocumentKind.GRADUATION_CERTIFICATE: _l("Graduation certificate"),
 }
 
-# Number prefixes from the pinyin of the Chinese names (档案, 入驻通知, 入驻证书, 评审, ...).
+# Number prefixes from the pinyin of the Chinese names (档案, 入驻通知, 入驻证书, 评审, 申报, ...).
 KIND_PREFIX = {
     DocumentKind.COMPANY_DOSSIER: "DA",
     DocumentKind.ADMISSION_NOTICE: "RT",
     DocumentKind.ADMISSION_CERTIFICATE: "RZ",
     DocumentKind.REVIEW_SUMMARY: "PS",
+    DocumentKind.APPLICATION_FORM: "SB",
     DocumentKind.SUBSIDY_APPROVAL: "BT",
     DocumentKind.DISBURSEMENT_STATEMENT: "BF",
     DocumentKind.ASSESSMENT_REPORT: "KH",

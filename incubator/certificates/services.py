@@ -9,8 +9,6 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,12 +20,11 @@ from ..db import utcnow
 from ..documents.services import company_documents
 from ..documents.storage import file_store
 from ..leases.services import company_leases
-from .models import DocumentCounter, IssuedDocument
+from .models import IssuedDocument
+from .numbering import next_number
 from .pdf import render_pdf
 from .qr import qr_data_uri
 from .rules import DocumentKind, IssuedStatus, data_fingerprint, format_number, status_of
-
-_UPSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
 def can_read(user, doc: IssuedDocument) -> bool:
@@ -40,16 +37,6 @@ def can_read(user, doc: IssuedDocument) -> bool:
 def status(doc: IssuedDocument, on: dt.date | None = None) -> IssuedStatus:
     return status_of(revoked_at=doc.revoked_at, superseded_by_id=doc.superseded_by_id,
                      valid_until=doc.valid_until, today=on or today())
-
-
-def next_number(session: Session, kind: str, year: int) -> int:
-    """The next running number for kind+year, in one atomic upsert: concurrent issues wait
-    on the counter row and each gets its own number (no SELECT … FOR UPDATE needed)."""
-    insert = _UPSERTS[session.get_bind().dialect.name]
-    stmt = (insert(DocumentCounter).values(kind=kind, year=year, last=1)
-            .on_conflict_do_update(index_elements=["kind", "year"], set_={"last": DocumentCounter.last + 1})
-            .returning(DocumentCounter.last))
-    return session.execute(stmt).scalar_one()
 
 
 def _latest_current(session: Session, kind: str, subject_type: str, subject_id: int) -> IssuedDocument | None:

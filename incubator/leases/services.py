@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, lazyload
 
 from ..audit.services import record
-from ..certificates.models import DocumentCounter
+from ..certificates.numbering import next_number
 from ..companies.models import Company, CompanyStatus
 from ..companies.services import mark_moved_in
 from ..core.errors import ConcurrentChange, DomainError, TransitionNotAllowed
@@ -47,20 +47,9 @@ def default_end_on(start_on: dt.date) -> dt.date:
     return add_years(start_on, DEFAULT_TERM_YEARS) - dt.timedelta(days=1)
 
 
-def _next_number(session: Session, year: int) -> str:
-    """ZL-2026-0001: a running number per year, taken in the lease's transaction (no gaps)."""
-    bump = (sa.update(DocumentCounter).where(DocumentCounter.kind == "lease", DocumentCounter.year == year)
-            .values(last=DocumentCounter.last + 1).returning(DocumentCounter.last)
-            .execution_options(synchronize_session=False))
-    last = session.scalar(bump)
-    if last is None:
-        try:
-            with session.begin_nested():
-                session.execute(sa.insert(DocumentCounter).values(kind="lease", year=year, last=1))
-            last = 1
-        except sa.exc.IntegrityError:  # another lease created the year's counter first
-            last = session.scalar(bump)
-    return f"ZL-{year}-{last:04d}"
+def lease_number(session: Session, year: int) -> str:
+    """ZL-2026-0001: a running number per year, taken in the lease's transaction."""
+    return f"ZL-{year}-{next_number(session, 'lease', year):04d}"
 
 
 def _unavailable(unit: Unit) -> UnitNotAvailable:
@@ -107,7 +96,7 @@ def create_lease(session: Session, actor, company: Company, units: list[Unit], *
     fee = parse_amount(property_fee_per_m2, "property_fee_per_m2")
     deposit = parse_amount(deposit, "deposit", digits=14)
 
-    number = _next_number(session, today().year)
+    number = lease_number(session, today().year)
     for unit in units:
         try:
             UNIT_FLOW.apply(session, actor, unit, "reserve", comment=number)

@@ -18,11 +18,11 @@ def test_admin_creates_user_with_several_roles(client, session, login):
 
 def test_company_role_needs_company(client, session, login):
     login(Role.ADMIN)
-    resp = client.post("/admin/users/new", data={"username": "cm", "display_name": "x", "roles": ["company"],
+    resp = client.post("/admin/users/new", data={"username": "member-x", "display_name": "x", "roles": ["company"],
                                                   "company_id": 0, "password": "Member2026"})
     assert "必须属于一家企业" in resp.get_data(as_text=True)
     company = make_company(session)
-    resp = client.post("/admin/users/new", data={"username": "cm", "display_name": "x", "roles": ["company"],
+    resp = client.post("/admin/users/new", data={"username": "member-x", "display_name": "x", "roles": ["company"],
                                                   "company_id": company.id, "password": "Member2026"})
     assert resp.status_code == 302
 

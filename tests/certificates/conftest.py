@@ -41,3 +41,9 @@ def company(session):
                               file_storage=FileStorage(io.BytesIO(files.xlsx()), "财务报表.xlsx"))
     session.commit()
     return company
+
+
+@pytest.fixture(autouse=True)
+def _in_english(request):
+    if "committed_db" not in request.fixturenames:  # concurrency tests run without the test client
+        request.getfixturevalue("english")

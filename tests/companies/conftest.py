@@ -8,9 +8,9 @@ from incubator.db import db
 
 
 @pytest.fixture(autouse=True)
-def english(client):
-    with client.session_transaction() as s:
-        s["lang"] = "en"
+def _in_english(request):
+    if "committed_db" not in request.fixturenames:  # concurrency tests run without the test client
+        request.getfixturevalue("english")
 
 
 @pytest.fixture

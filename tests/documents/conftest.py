@@ -22,3 +22,9 @@ def stored_files(app):
     def _list() -> set[Path]:
         return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
     return _list
+
+
+@pytest.fixture(autouse=True)
+def _in_english(request):
+    if "committed_db" not in request.fixturenames:  # concurrency tests run without the test client
+        request.getfixturevalue("english")

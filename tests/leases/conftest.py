@@ -50,7 +50,3 @@ def login(login, session):
     return _login
 
 
-@pytest.fixture
-def english(client):
-    with client.session_transaction() as s:
-        s["lang"] = "en"

@@ -58,11 +58,6 @@ def community(session):
     return SimpleNamespace(a=a, b=b, c=c, a1=a1, a2=a2, b1=b1, units=units)
 
 
-@pytest.fixture
-def english(client):
-    """Show pages in English, so that message checks do not depend on the Chinese catalog."""
-    with client.session_transaction() as s:
-        s["lang"] = "en"
 
 
 @pytest.fixture

@@ -1,0 +1,66 @@
+"""Scheduled work, run by the huey consumer: `huey_consumer incubator.jobs.huey`.
+
+The queue is kept in instance/jobs.db (SQLite) unless REDIS_URL names a Redis server. Tests
+run jobs in place (immediate mode). Every job opens its own session, acts as SYSTEM and
+commits once."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+from huey import RedisHuey, SqliteHuey, crontab
+
+from .config import ROOT
+from .db import db
+
+
+def _make_huey():
+    if url := os.environ.get("REDIS_URL"):
+        return RedisHuey("incubator", url=url)
+    instance = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+    instance.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("incubator", filename=str(instance / "jobs.db"))
+
+
+huey = _make_huey()
+_app: Flask | None = None
+
+
+def init_app(app: Flask) -> None:
+    """A TESTING app runs jobs in place (never switched back: tests may build other apps)."""
+    global _app
+    if app.config["TESTING"]:
+        huey.immediate = True
+    _app = _app or app
+
+
+def _flask_app() -> Flask:
+    """The consumer is a plain process: it builds the app (config from the environment) once."""
+    global _app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _app is None:
+        from . import create_app
+        _app = create_app()
+    return _app
+
+
+def lapse_applications() -> list[str]:
+    """Close every returned application past its supplement deadline; the numbers closed."""
+    from .admission.services import lapse_overdue
+    from .core.system import SYSTEM
+
+    session = db.Session()
+    try:
+        lapsed = lapse_overdue(session, SYSTEM)
+        session.commit()
+        return [app.number for app in lapsed]
+    finally:
+        session.close()
+
+
+@huey.periodic_task(crontab(hour="16", minute="5"))  # 00:05 in Beijing (huey schedules in UTC)
+def lapse_applications_daily() -> list[str]:
+    with _flask_app().app_context():
+        return lapse_applications()
