@@ -323,9 +323,10 @@ def admission_dataset(conn, ctx: Ctx) -> None:
         at = [start + dt.timedelta(days=3 * i, hours=rng.randint(0, 8)) for i in range(len(steps))]
         submitted = at[max(i for i, s in enumerate(steps) if s in ("submit", "resubmit"))] if steps else None
         apps.append(dict(
-            id=app_id, number=f"SQ-BENCH-{app_id:05d}", company_id=company_id, policy_id=1, round_id=rng.randint(1, 4),
-            state=ApplicationState(state), carrier_id=rng.randint(1, len(CARRIERS)), track=rng.choice(list(IndustryTrack)),
-            unit_type=rng.choice([UnitType.OFFICE, UnitType.OFFICE, UnitType.LAB, UnitType.FACTORY]), area_requested=Decimal(rng.randint(60, 2000)),
+            id=app_id, number=f"SQ-BENCH-{app_id:05d}", company_id=company_id, policy_id=1,
+            round_id=rng.randint(1, 4), state=ApplicationState(state), carrier_id=rng.randint(1, len(CARRIERS)),
+            track=rng.choice(list(IndustryTrack)), area_requested=Decimal(rng.randint(60, 2000)),
+            unit_type=rng.choice([UnitType.OFFICE, UnitType.OFFICE, UnitType.LAB, UnitType.FACTORY]),
             project_name=f"{rng.choice(list(SUB_FIELDS))}项目{app_id}", project_summary="项目简介" * 20,
             team_summary="核心团队" * 10, ip_summary="发明专利2项", revenue_last_year=Decimal("1000000.00"),
             will_move_registration=True, submitted_at=submitted,
@@ -357,8 +358,9 @@ def admission_dataset(conn, ctx: Ctx) -> None:
                 done = state != "expert_review" or rng.random() < 0.5
                 sheet = {i["key"]: Decimal(rng.randint(i["weight"], i["weight"] * 2)) / 2 for i in rubric}
                 sheets.append(dict(id=sheet_id, application_id=app_id, reviewer_id=reviewer_id,
-                                   state=AssignmentState.SUBMITTED if done else AssignmentState.SCORING, assigned_by_id=1, assigned_at=start,
-                                   declared_at=start, submitted_at=start if done else None,
+                                   state=AssignmentState.SUBMITTED if done else AssignmentState.SCORING,
+                                   assigned_by_id=1, assigned_at=start, declared_at=start,
+                                   submitted_at=start if done else None,
                                    total=sum(sheet.values()), overall_comment="总体评价良好"))
                 scores += [dict(assignment_id=sheet_id, item_key=k, score=v, comment=f"{k}评语")
                            for k, v in sheet.items()]

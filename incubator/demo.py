@@ -524,7 +524,8 @@ def seed_admission(session: Session, today: dt.date, applicants: list[Company], 
             project_summary=summary, team_summary=f"核心团队{company.headcount}人，本科及以上{company.talents_bachelor}人。",
             ip_summary=f"发明专利{company.ip_invention}项，实用新型{company.ip_utility}项，软件著作权{company.ip_software}项。",
             revenue_last_year=D(rng.randint(50, 2000)) * 10000, tax_last_year=D(rng.randint(2, 90)) * 10000,
-            rd_expense_last_year=D(rng.randint(20, 600)) * 10000, financing_total=D(rng.choice([0, 300, 800, 2000])) * 10000,
+            rd_expense_last_year=D(rng.randint(20, 600)) * 10000,
+            financing_total=D(rng.choice([0, 300, 800, 2000])) * 10000,
             expected_jobs=rng.randint(10, 80), will_move_registration=True, agent_id=company.agent_id))
         for item in admission.materials(session, app):
             if item.get("required"):
@@ -544,8 +545,11 @@ def seed_admission(session: Session, today: dt.date, applicants: list[Company], 
             admission.declare_interest(session, reviewer, sheet, conflict=False)
             level = (0.72 + 0.06 * rng.random() + 0.04 * i) if good else (0.62 - 0.08 * i)
             # each item a share of its weight around `level`, in half points
-            scores = {item["key"]: min(D(item["weight"]), (D(item["weight"]) * 2 * D(
-                f"{level + rng.uniform(-0.05, 0.05):.3f}")).quantize(D("1")) / 2) for item in app.policy.config["rubric"]}
+            scores = {}
+            for item in app.policy.config["rubric"]:
+                weight = D(item["weight"])
+                share = D(f"{level + rng.uniform(-0.05, 0.05):.3f}")
+                scores[item["key"]] = min(weight, (weight * 2 * share).quantize(D("1")) / 2)
             comments = {k: COMMENTS[k][0 if good else 1] for k in scores}
             low = sum(scores.values()) < D(app.policy.config["low_score"])
             overall = "建议入驻，重点关注产业化进度。" if good else \

@@ -10,17 +10,27 @@ import datetime as dt
 import io
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from incubator.accounts.services import invite_colleague
+from incubator.admission.models import (
+    AdmissionPolicy,
+    Application,
+    ApplicationState,
+    AssignmentState,
+    ReviewAssignment,
+)
 from incubator.certificates.models import IssuedDocument
-from incubator.companies.models import Agent, Qualification, QualificationKind
+from incubator.companies.models import Agent, IndustryTrack, Qualification, QualificationKind
 from incubator.core.roles import Role
 from incubator.documents.services import upload_document
 from incubator.documents.storage import file_store
 from incubator.leases.services import create_lease
+from incubator.spaces.models import UnitType
 
 from .factories import make_company, make_unit, make_user
 
@@ -112,6 +122,42 @@ MATRIX: dict[str, Row] = {
     "certificates.company_dossier": Row("/certificates/dossier/{company}", READERS | {"owner"}),
     "certificates.verify": Row("/verify/{code}", EVERYONE),
     "static": Row("/static/css/app.css", EVERYONE),
+    # admission: company A's application is in expert review; "reviewer" is assigned and scoring
+    "admission.index": Row("/admission/", READERS),
+    "admission.application": Row("/admission/{application}", READERS | {"owner", "reviewer"}),
+    "admission.material": Row("/admission/{application}/files/{material}", READERS | {"owner", "reviewer"}),
+    "admission.my_applications": Row("/admission/mine", MEMBERS),
+    "admission.new_application": Row("/admission/new", MEMBERS),
+    "admission.new_application:POST": Row("/admission/new", MEMBERS, "POST"),
+    "admission.edit_application": Row("/admission/{application}/edit", {"owner"}),
+    "admission.edit_application:POST": Row("/admission/{application}/edit", {"owner"}, "POST"),
+    "admission.upload_material": Row("/admission/{application}/materials", {"owner"}, "POST"),
+    "admission.submit_application": Row("/admission/{application}/submit", {"owner"}, "POST"),
+    "admission.withdraw_application": Row("/admission/{application}/withdraw", {"owner"}, "POST"),
+    "admission.accept": Row("/admission/{application}/accept", EDITORS, "POST"),
+    "admission.return_application": Row("/admission/{application}/return", EDITORS, "POST"),
+    "admission.assign_reviewers": Row("/admission/{application}/reviewers", EDITORS, "POST"),
+    "admission.start_review": Row("/admission/{application}/start-review", EDITORS, "POST"),
+    "admission.close_review": Row("/admission/{application}/close-review", EDITORS, "POST"),
+    "admission.recommend": Row("/admission/{application}/recommend", {"lead"}, "POST"),
+    "admission.decide": Row("/admission/{application}/decide", {"deputy"}, "POST"),
+    "admission.allocate": Row("/admission/{application}/allocate", EDITORS),
+    "admission.allocate:POST": Row("/admission/{application}/allocate", EDITORS, "POST"),
+    "admission.sign_lease": Row("/admission/{application}/sign-lease", EDITORS, "POST"),
+    "admission.my_reviews": Row("/admission/reviews", {"reviewer"}),
+    "admission.review": Row("/admission/reviews/{assignment}", {"reviewer"}),
+    "admission.review:POST": Row("/admission/reviews/{assignment}", {"reviewer"}, "POST"),
+    "admission.notice_pdf": Row("/admission/{application}/notice.pdf", READERS | {"owner"}),
+    "admission.certificate_pdf": Row("/admission/{application}/certificate.pdf", READERS | {"owner"}),
+    "admission.form_pdf": Row("/admission/{application}/form.pdf", READERS | {"owner"}),
+    "admission.review_summary_pdf": Row("/admission/{application}/review-summary.pdf", READERS),
+    "admission.export_xlsx": Row("/admission/export.xlsx", READERS),
+    "admission.policies": Row("/admission/policies", READERS),
+    "admission.policy": Row("/admission/policies/{policy}", READERS),
+    "admission.new_policy": Row("/admission/policies/new", EDITORS),
+    "admission.new_policy:POST": Row("/admission/policies/new", EDITORS, "POST"),
+    "admission.rounds": Row("/admission/rounds", READERS),
+    "admission.create_round": Row("/admission/rounds", EDITORS, "POST"),
 }
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -142,10 +188,25 @@ def world(session):
     session.add_all([issued, qualification, agent])
     session.flush()
     invitation, token = invite_colleague(session, people["owner"], name="同事", email=None)
+    policy = session.scalar(sa.select(AdmissionPolicy).order_by(AdmissionPolicy.id).limit(1))
+    application = Application(number="SQ-T-0001", company_id=company.id, policy_id=policy.id,
+                              carrier_id=unit.building.carrier_id, track=IndustryTrack.DIGITAL,
+                              unit_type=UnitType.OFFICE, area_requested=Decimal("120.00"), project_name="智算平台",
+                              state=ApplicationState.EXPERT_REVIEW)
+    session.add(application)
+    session.flush()
+    assignment = ReviewAssignment(application_id=application.id, reviewer_id=people["reviewer"].id,
+                                  state=AssignmentState.SCORING)
+    session.add(assignment)
+    material = upload_document(session, people["operator"], company, category="business_plan", title="计划书",
+                               subject_type="application", subject_id=application.id,
+                               file_storage=FileStorage(io.BytesIO(PDF), filename="计划书.pdf",
+                                                        content_type="application/pdf"))
     ids = {"company": company.id, "lease": lease.id, "unit": unit.id, "carrier": unit.building.carrier_id,
            "document": doc.id, "version": doc.versions[0].id, "issued": issued.id, "code": issued.verify_code,
            "qualification": qualification.id, "agent": agent.id, "invitation": invitation.id, "token": token,
-           "target": make_user(session, Role.REVIEWER).id}
+           "target": make_user(session, Role.REVIEWER).id, "application": application.id,
+           "assignment": assignment.id, "material": material.versions[0].id, "policy": policy.id}
     session.commit()
     return people, ids
 

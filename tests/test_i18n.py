@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_message_is_translated(tmp_path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-q", "-F", "babel.cfg", "-k", "_l",
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "extract", "-F", "babel.cfg", "-k", "_l",
                     "-k", "lazy_gettext", "-o", str(pot), "."], cwd=ROOT, check=True)
     with pot.open("rb") as fh:
         template = read_po(fh)

@@ -18,6 +18,7 @@ from ..core.formatting import today
 from ..core.roles import Role
 from ..db import utcnow
 from ..documents.models import Document
+from ..documents.rules import DocumentCategory
 from ..leases.services import create_lease
 from ..spaces.models import Unit, UnitStatus
 from . import rules
@@ -53,6 +54,10 @@ def save_policy_version(session: Session, actor, *, carrier_id: int | None, trac
     if not actor.has_role(Role.ADMIN, Role.OPERATOR):
         raise PermissionDenied(_("You are not allowed to do this."))
     problems = rules.config_problems(config)
+    # materials are uploaded as documents of that category, so a key must be one
+    unknown = {m.get("key") for m in config.get("materials", [])} - {c.value for c in DocumentCategory}
+    if unknown:
+        problems.append(f"unknown material keys: {', '.join(sorted(map(str, unknown)))}")
     if problems:
         raise DomainError(_("The policy is not valid: %(problems)s", problems="; ".join(problems)))
     last = session.scalar(sa.select(sa.func.max(AdmissionPolicy.version)).where(
