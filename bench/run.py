@@ -88,7 +88,7 @@ PAGES = [
     Page("company documents", "/documents/company/{company_id}"),
     Page("my company (member)", "/companies/mine", user="member", follow=True),
     Page("admission list", "/admission/"),
-    Page("admission ?state=expert_review", "/admission/?state=expert_review"),
+    Page("admission in expert review", "/admission/?state=expert_review"),
     Page("admission ?q=项目1", "/admission/?q=项目1"),
     Page("application detail", "/admission/{application_id}"),
     Page("my reviews (reviewer)", "/admission/reviews", user="reviewer"),

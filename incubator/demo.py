@@ -212,7 +212,10 @@ def seed_demo(session: Session, today: dt.date | None = None) -> None:
     session.flush()
     showcase, members = _leases(session, rng, today, pools, companies)
     password_hash = _users(session, members)
-    seed_admission(session, today, [c for c, _p in companies if c.status == CompanyStatus.APPLICANT], password_hash)
+    # applicants without a lease: the newcomers with a lease awaiting signature came in before the stories
+    leased = set(session.scalars(sa.select(Lease.company_id)))
+    seed_admission(session, today, [c for c, _p in companies if c.status == CompanyStatus.APPLICANT
+                                    and c.id not in leased], password_hash)
     record(session, None, "demo.seed", None, summary="Demo community loaded",
            after={"carriers": len(CARRIERS), "units": sum(len(p) for p in pools.values()),
                   "companies": len(companies), "showcase_company_id": showcase.id})
@@ -394,7 +397,10 @@ def _leases(session, rng, today, pools, companies):
                   LeaseState.TERMINATED if early else LeaseState.ENDED, c.moved_in_on, end,
                   signed_on=c.moved_in_on - dt.timedelta(days=7), ended_on=c.left_on,
                   note="提前解约，押金按协议处理" if early else None)
-    # awaiting signature: the newcomers' first leases and two tenants taking more space
+    # awaiting signature: the newcomers' first leases and two tenants taking more space; a newcomer
+    # is still an applicant until its lease is signed (signing makes it a tenant)
+    for c, _pool in newcomers:
+        c.status, c.moved_in_on = CompanyStatus.APPLICANT, None
     expanding = [holders[("ZT", UnitType.OFFICE)][0], holders[("HX", UnitType.FACTORY)][1]]
     for c, pool in newcomers + [(c, ("ZT", UnitType.OFFICE) if i == 0 else ("HX", UnitType.FACTORY))
                                 for i, c in enumerate(expanding)]:

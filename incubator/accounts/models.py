@@ -29,7 +29,8 @@ class User(TimestampMixin, Base):
     last_login_at: Mapped[dt.datetime | None]
     locale: Mapped[str | None] = mapped_column(String(10))
 
-    roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    # loaded when asked: most pages show other users (uploaders, reviewers) without their roles
+    roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan")
     company = relationship("Company", lazy="joined", foreign_keys=[company_id])
 
     # Flask-Login protocol

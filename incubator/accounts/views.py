@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import selectinload
 
 from ..companies.models import Company
 from ..companies.services import register_company
@@ -172,7 +173,7 @@ def _company_choices():
 def users():
     q = (request.args.get("q") or "").strip()
     role = request.args.get("role") or ""
-    stmt = sa.select(User).order_by(User.username)
+    stmt = sa.select(User).options(selectinload(User.roles)).order_by(User.username)
     if q:
         like = f"%{q}%"
         stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
