@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,26 @@ def login(client, session):
         return user
 
     return _login
+
+
+@pytest.fixture
+def count_queries():
+    """with count_queries() as n: ...; n() is the number of SQL statements run inside."""
+
+    @contextmanager
+    def counter():
+        statements = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield lambda: len(statements)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return counter
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ an application never gets two leases, and one decision wins."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
@@ -16,7 +15,7 @@ from incubator.admission.models import ApplicationState as S
 from incubator.audit.models import AuditEntry
 from incubator.audit.services import verify_chain
 from incubator.companies.models import CompanyStatus, IndustryTrack
-from incubator.core.errors import ConcurrentChange, DomainError
+from incubator.core.errors import ConcurrentChange
 from incubator.core.models import WorkflowEvent
 from incubator.core.roles import Role
 from incubator.db import db
@@ -24,6 +23,7 @@ from incubator.leases.models import Lease, LeaseUnit
 from incubator.spaces.models import Unit, UnitStatus, UnitType
 from incubator.spaces.workflow import UnitNotAvailable
 
+from ..concurrency import race
 from ..conftest import IS_PG
 from ..factories import make_company, make_unit, make_user
 
@@ -43,36 +43,6 @@ def _applications(s, n: int, state: S, carrier_id: int) -> list[int]:
         s.flush()
         ids.append(app.id)
     return ids
-
-
-def _race(targets, attempt) -> list[str]:
-    """Run attempt(session, target) in one thread per target, all released at once; each thread
-    has its own session and commits or rolls back. Returns the outcomes."""
-    barrier = threading.Barrier(len(targets))
-    outcomes, lock = [], threading.Lock()
-
-    def run(target):
-        s = db.Session()
-        try:
-            result = attempt(s, target, barrier)
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            result = type(exc).__name__
-        except Exception as exc:  # noqa: BLE001 - anything else fails the test below
-            s.rollback()
-            result = repr(exc)
-        finally:
-            s.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def _count(s, model, *where) -> int:
@@ -96,7 +66,7 @@ def test_admitted_applications_racing_for_one_unit(committed_db, n):
         services.allocate_units(s, operator, app, [target], **TERMS)
         return "ok"
 
-    outcomes = _race(pairs, attempt)
+    outcomes = race(pairs, attempt)
     assert sorted(outcomes) == [UnitNotAvailable.__name__] * (n - 1) + ["ok"], outcomes
     check = db.Session()
     try:
@@ -132,7 +102,7 @@ def test_one_application_allocated_twice_at_once(committed_db):
         services.allocate_units(s, operator, app, [target], **TERMS)
         return "ok"
 
-    outcomes = _race(pairs, attempt)
+    outcomes = race(pairs, attempt)
     assert sorted(outcomes) == [ConcurrentChange.__name__] * (n - 1) + ["ok"], outcomes
     check = db.Session()
     try:
@@ -166,7 +136,7 @@ def test_eight_deputies_decide_at_once(committed_db):
         services.decide(s, deputy, app, admit=admit, reason="经现场指挥部研究决定")
         return "admitted" if admit else "rejected"
 
-    outcomes = _race(votes, attempt)
+    outcomes = race(votes, attempt)
     winners = [o for o in outcomes if o in ("admitted", "rejected")]
     assert len(winners) == 1 and outcomes.count(ConcurrentChange.__name__) == n - 1, outcomes
     check = db.Session()

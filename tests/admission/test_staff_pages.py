@@ -3,13 +3,11 @@ every staff step with its effect and message, bad input, the lapse command and j
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
-from sqlalchemy import event
 
 from incubator import jobs
 from incubator.accounts.models import User
@@ -23,7 +21,6 @@ from incubator.core.calendar import add_working_days
 from incubator.core.formatting import today
 from incubator.core.inbox import tasks_for
 from incubator.core.roles import Role
-from incubator.db import db
 from incubator.leases.models import Lease, LeaseState
 from incubator.spaces.models import UnitStatus
 
@@ -63,25 +60,6 @@ def to(w, app, target):
     member = w.session.scalar(sa.select(User).where(User.company_id == app.company_id))
     return drive(w.session, w, app, target, member=member)
 
-
-@pytest.fixture
-def count_queries():
-    """with count_queries() as n: ...; n() is the number of SQL statements run inside."""
-
-    @contextmanager
-    def counter():
-        statements = []
-
-        def before(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            yield lambda: len(statements)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before)
-
-    return counter
 
 
 def post(client, path, data=None, referrer=None):

@@ -1,6 +1,5 @@
 """Eight operators draft a lease on the same vacant unit at the same instant: exactly one wins."""
 import datetime as dt
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -15,8 +14,8 @@ from incubator.db import db
 from incubator.leases.models import Lease, LeaseUnit
 from incubator.leases.services import create_lease
 from incubator.spaces.models import Unit, UnitStatus
-from incubator.spaces.workflow import UnitNotAvailable
 
+from ..concurrency import race
 from ..conftest import IS_PG
 from ..factories import make_company, make_unit, make_user
 
@@ -34,35 +33,14 @@ def test_one_unit_one_lease(committed_db):
     pairs = [(o.id, c.id) for o, c in zip(operators, companies, strict=True)]
     setup.close()
 
-    barrier = threading.Barrier(N)
-    outcomes, lock = [], threading.Lock()
+    def attempt(s, pair, barrier):
+        user, company, target = s.get(User, pair[0]), s.get(Company, pair[1]), s.get(Unit, unit_id)
+        barrier.wait()
+        create_lease(s, user, company, [target], start_on=dt.date(2026, 1, 1))
+        return "ok"
 
-    def attempt(user_id, company_id):
-        s = db.Session()
-        try:
-            user, company, target = s.get(User, user_id), s.get(Company, company_id), s.get(Unit, unit_id)
-            barrier.wait()
-            create_lease(s, user, company, [target], start_on=dt.date(2026, 1, 1))
-            s.commit()
-            result = "ok"
-        except UnitNotAvailable:
-            s.rollback()
-            result = "taken"
-        except Exception as exc:  # noqa: BLE001 - any other outcome is a failure of the test
-            s.rollback()
-            result = repr(exc)
-        finally:
-            s.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=attempt, args=pair) for pair in pairs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert sorted(outcomes) == ["ok"] + ["taken"] * (N - 1)
+    outcomes = race(pairs, attempt)
+    assert sorted(outcomes) == ["UnitNotAvailable"] * (N - 1) + ["ok"]
     check = db.Session()
     try:
         unit = check.get(Unit, unit_id)
@@ -93,28 +71,10 @@ def test_different_units_all_succeed_with_distinct_numbers(committed_db):
     operator_id, company_id, unit_ids = operator.id, company.id, [u.id for u in units]
     setup.close()
 
-    barrier = threading.Barrier(N)
-    outcomes, lock = [], threading.Lock()
+    def attempt(s, unit_id, barrier):
+        user, comp, target = s.get(User, operator_id), s.get(Company, company_id), s.get(Unit, unit_id)
+        barrier.wait()
+        return create_lease(s, user, comp, [target], start_on=dt.date(2026, 1, 1)).number
 
-    def attempt(unit_id):
-        s = db.Session()
-        try:
-            user, comp, target = s.get(User, operator_id), s.get(Company, company_id), s.get(Unit, unit_id)
-            barrier.wait()
-            lease = create_lease(s, user, comp, [target], start_on=dt.date(2026, 1, 1))
-            s.commit()
-            result = lease.number
-        except Exception as exc:  # noqa: BLE001
-            s.rollback()
-            result = repr(exc)
-        finally:
-            s.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in unit_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(unit_ids, attempt)
     assert sorted(int(n.rsplit("-", 1)[1]) for n in outcomes) == list(range(1, N + 1)), outcomes
