@@ -49,7 +49,10 @@ run: demo
 	@echo "    admin  operator  reviewer1 reviewer2 reviewer3  lead  deputy  commander  supervisor"
 	@echo "    company1 … company5 (members of five different tenant companies)"
 	@echo ""
-	$(BIN)/gunicorn --workers $(WORKERS) --worker-class sync --bind $(HOST):$(PORT) --access-logfile - app:app
+	@# the job consumer (deadline lapses) runs beside the web server and stops with it
+	$(BIN)/huey_consumer incubator.jobs.huey --logfile instance/jobs.log >/dev/null 2>&1 & \
+	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --workers $(WORKERS) --worker-class sync --bind $(HOST):$(PORT) --access-logfile - app:app
 
 test: install-dev
 	$(BIN)/pytest
