@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import threading
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -26,6 +25,7 @@ from incubator.demo import tiny_pdf
 from incubator.documents.models import Document
 from incubator.spaces.models import Carrier
 
+from ..concurrency import race
 from ..conftest import IS_PG
 from ..factories import make_company, make_user
 from .flow import application_data, pdf_upload
@@ -442,32 +442,13 @@ def test_simultaneous_first_uploads_make_one_document_with_versions(app, committ
     app_id, member_ids = draft.id, [m.id for m in members]
     setup.close()
 
-    barrier = threading.Barrier(n)
-    outcomes, lock = [], threading.Lock()
+    def attempt(s, user_id, barrier):
+        user, application = s.get(User, user_id), s.get(Application, app_id)
+        barrier.wait()
+        services.upload_material(s, user, application, "business_plan", pdf_upload(f"plan {user_id}"))
+        return "ok"
 
-    def attempt(user_id):
-        with app.app_context():
-            s = db.Session()
-            try:
-                user, application = s.get(User, user_id), s.get(Application, app_id)
-                barrier.wait()
-                services.upload_material(s, user, application, "business_plan", pdf_upload(f"plan {user_id}"))
-                s.commit()
-                result = "ok"
-            except Exception as exc:  # noqa: BLE001 - any other outcome is a failure of the test
-                s.rollback()
-                result = repr(exc)
-            finally:
-                s.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in member_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
+    outcomes = race(member_ids, attempt, app=app)
     assert outcomes == ["ok"] * n
     check = db.Session()
     try:

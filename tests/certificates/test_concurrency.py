@@ -1,40 +1,25 @@
 """Concurrent issues never share a number (real commits, real threads; meant for PostgreSQL)."""
-import threading
-
 import sqlalchemy as sa
 
 from incubator.certificates import services
 from incubator.certificates.models import IssuedDocument
 from incubator.core.roles import Role
 from incubator.db import db
+from tests.concurrency import race
 from tests.factories import make_company, make_user
 
 THREADS = 8
 
 
 def _run_together(app, work):
-    barrier = threading.Barrier(THREADS)
-    results, errors = [], []
+    """work(session, i) in THREADS threads at once; every one must succeed."""
+    def attempt(s, i, barrier):
+        barrier.wait()
+        return ("done", work(s, i))
 
-    def runner(i):
-        with app.app_context():
-            s = db.Session()
-            try:
-                barrier.wait()
-                results.append(work(s, i))
-                s.commit()
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                s.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    return results
+    results = race(range(THREADS), attempt, app=app)
+    assert all(isinstance(r, tuple) for r in results), results  # a failure comes back as its name
+    return [value for _done, value in results]
 
 
 def test_concurrent_numbers_are_distinct(app, committed_db):

@@ -1,11 +1,11 @@
 """The transition helper: table, roles, owner, segregation of duties, exactly-once, history, audit."""
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from incubator.accounts.models import User
 from incubator.audit.models import AuditEntry
 from incubator.core.errors import (
     ConcurrentChange,
@@ -21,6 +21,7 @@ from incubator.db import db
 from incubator.leases.models import Lease
 from incubator.leases.models import LeaseState as S
 
+from ..concurrency import race
 from ..conftest import IS_PG
 from ..factories import make_company, make_user
 
@@ -126,29 +127,13 @@ def test_concurrent_attempts_exactly_one_wins(committed_db):
     lease_id, lead_ids = lease.id, [u.id for u in leads]
     setup.close()
 
-    barrier = threading.Barrier(len(lead_ids))
-    outcomes = []
+    def attempt(s, user_id, barrier):
+        user, obj = s.get(User, user_id), s.get(Lease, lease_id)
+        barrier.wait()
+        FLOW.apply(s, user, obj, "approve")
+        return "ok"
 
-    def attempt(user_id):
-        s = db.Session()
-        try:
-            from incubator.accounts.models import User
-            user, obj = s.get(User, user_id), s.get(Lease, lease_id)
-            barrier.wait()
-            FLOW.apply(s, user, obj, "approve")
-            s.commit()
-            outcomes.append("ok")
-        except ConcurrentChange:
-            s.rollback()
-            outcomes.append("lost")
-        finally:
-            s.close()
-
-    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in lead_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = ["lost" if o == "ConcurrentChange" else o for o in race(lead_ids, attempt)]
     assert sorted(outcomes) == ["lost"] * 7 + ["ok"]
     check = db.Session()
     assert check.scalar(sa.select(sa.func.count()).select_from(WorkflowEvent)

@@ -1,9 +1,9 @@
 """The unit transition table, exhaustively: every state × action × role."""
-import threading
 
 import pytest
 import sqlalchemy as sa
 
+from incubator.accounts.models import User
 from incubator.audit.models import AuditEntry
 from incubator.core.errors import ConcurrentChange, DomainError, PermissionDenied, TransitionNotAllowed
 from incubator.core.models import WorkflowEvent
@@ -14,6 +14,7 @@ from incubator.spaces.models import Unit
 from incubator.spaces.models import UnitStatus as S
 from incubator.spaces.workflow import UNIT_FLOW
 
+from ..concurrency import race
 from ..conftest import IS_PG
 from ..factories import make_unit, make_user
 
@@ -89,31 +90,14 @@ def test_concurrent_retire_exactly_one_wins(committed_db):
     unit_id, operator_ids = unit.id, [u.id for u in operators]
     setup.close()
 
-    barrier = threading.Barrier(len(operator_ids))
-    outcomes, lock = [], threading.Lock()
+    def attempt(s, user_id, barrier):
+        user, obj = s.get(User, user_id), s.get(Unit, unit_id)
+        barrier.wait()
+        services.retire_unit(s, user, obj, "同时下线")
+        return "ok"
 
-    def attempt(user_id):
-        from incubator.accounts.models import User
-        s = db.Session()
-        try:
-            user, obj = s.get(User, user_id), s.get(Unit, unit_id)
-            barrier.wait()
-            services.retire_unit(s, user, obj, "同时下线")
-            s.commit()
-            result = "ok"
-        except (ConcurrentChange, TransitionNotAllowed):
-            s.rollback()
-            result = "lost"
-        finally:
-            s.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in operator_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    lost = {"ConcurrentChange", "TransitionNotAllowed"}
+    outcomes = ["lost" if o in lost else o for o in race(operator_ids, attempt)]
     assert sorted(outcomes) == ["lost"] * 7 + ["ok"]
     check = db.Session()
     try:
