@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..companies.models import Company
 from ..companies.services import register_company
 from ..core.errors import DomainError
+from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
 from ..core.permissions import get_or_404, roles_required
 from ..core.roles import Role
@@ -20,14 +21,6 @@ from .forms import AcceptInvitationForm, ChangePasswordForm, InviteForm, LoginFo
 from .models import Invitation, User, UserRole
 
 bp = Blueprint("accounts", __name__)
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -68,7 +61,7 @@ def change_password():
         try:
             services.change_password(db.session, current_user, form.current.data, form.password.data)
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # new cookie with the new session version
@@ -90,7 +83,7 @@ def register():
                 contact_email=form.contact_email.data, username=form.username.data, password=form.password.data)
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             login_user(user)
@@ -113,7 +106,7 @@ def accept_invitation(token: str):
                                               phone=form.phone.data)
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             login_user(user)
@@ -135,7 +128,7 @@ def colleagues():
                                                     email=form.email.data)
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             link = url_for("accounts.accept_invitation", token=token, _external=True)
@@ -204,7 +197,7 @@ def new_user():
                                             company_id=form.company_id.data or None)
             except DomainError as exc:
                 db.session.rollback()
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 db.session.commit()
                 flash(_("User %(name)s was created.", name=user.username), "success")
@@ -229,7 +222,7 @@ def edit_user(user_id: int):
                                  company_id=form.company_id.data or None)
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Saved."), "success")

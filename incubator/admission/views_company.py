@@ -15,6 +15,7 @@ from ..companies.models import Agent, Company
 from ..core.calendar import working_days_between
 from ..core.errors import DomainError
 from ..core.formatting import today
+from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
 from ..core.permissions import get_or_404, roles_required
 from ..core.roles import Role
@@ -110,14 +111,6 @@ def _fit_form(form: ApplicationForm, app: Application | None) -> None:
     form.agent_id.choices = [(0, _("None"))] + [(a.id, a.name) for a in agents]
 
 
-def _form_error(form: ApplicationForm, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
-
-
 def _render_form(form: ApplicationForm, company: Company, app: Application | None, status: int = 200):
     return render_template("admission/company/form.html", form=form, company=company, app=app), status
 
@@ -142,7 +135,7 @@ def new_application():
             app = services.create_application(db.session, current_user, company, form.data_for_service())
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
             return _render_form(form, company, None, exc.status_code)
         db.session.commit()
         flash(_("The draft %(number)s was saved. Now upload the materials on the checklist.", number=app.number),
@@ -171,7 +164,7 @@ def edit_application(app_id: int):
             services.update_application(db.session, current_user, app, data)
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
             return _render_form(form, app.company, app, exc.status_code)
         db.session.commit()
         flash(_("Saved."), "success")

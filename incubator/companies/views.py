@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.errors import ConcurrentChange, DomainError
 from ..core.formatting import today
+from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
 from ..core.permissions import get_or_404, roles_required
 from ..core.roles import STAFF_EDITORS, STAFF_READERS, Role
@@ -26,14 +27,6 @@ EDIT_ROLES = (*STAFF_EDITORS, Role.COMPANY)
 
 # On a refused change the views re-render without committing: the services check before they
 # write, and the request's session is closed (rolled back) at teardown.
-def _form_error(form, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
-
-
 def _enum_arg(enum_cls, value):
     try:
         return enum_cls(value) if value else None
@@ -162,7 +155,7 @@ def edit(company_id: int):
             flash(exc.message, "danger")
             status = exc.status_code
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             status = exc.status_code
         else:
             db.session.commit()
@@ -183,7 +176,7 @@ def new():
         try:
             company = services.create_company(db.session, current_user, _company_data(form))
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             status = exc.status_code
         else:
             db.session.commit()
@@ -206,7 +199,7 @@ def add_qualification(company_id: int):
                                        certificate_no=form.certificate_no.data, obtained_on=form.obtained_on.data,
                                        expires_on=form.expires_on.data)
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             flash(_("The qualification was added."), "success")
@@ -263,7 +256,7 @@ def new_agent():
         try:
             agent = services.create_agent(db.session, current_user, form.data)
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Agent %(name)s was added.", name=agent.name), "success")
@@ -283,7 +276,7 @@ def edit_agent(agent_id: int):
             try:
                 services.update_agent(db.session, current_user, agent, form.data)
             except DomainError as exc:
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 db.session.commit()
                 flash(_("Saved."), "success")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..companies.models import Company
 from ..core.errors import DomainError
+from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
 from ..core.permissions import get_or_404
 from ..core.roles import Role
@@ -26,14 +27,6 @@ def _authorise_read(company_id: int) -> None:
     """Other companies' members get 404 (no hint that the id exists); other roles 403."""
     if not services.can_read(current_user, company_id):
         abort(404 if current_user.has_role(Role.COMPANY) else 403)
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
 
 
 def _render_list(company: Company, form: UploadForm, status: int = 200):
@@ -74,7 +67,7 @@ def upload(company_id: int):
                                                 title=form.title.data, file_storage=form.file.data)
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             flash(_("The document was uploaded."), "success")
@@ -112,7 +105,7 @@ def add_version(document_id: int):
             version = services.add_version(db.session, current_user, document, form.file.data)
         except DomainError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
             document, company = _load_document(document_id)
         else:
             db.session.commit()

@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..companies.models import Company
 from ..core.errors import DomainError
 from ..core.formatting import today
+from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
 from ..core.permissions import MAX_ID, get_or_404, has_any_role, roles_required
 from ..core.roles import STAFF_EDITORS, STAFF_READERS, Role
@@ -23,16 +24,6 @@ from .models import Lease, LeaseState
 from .workflow import ACTION_LABELS
 
 bp = Blueprint("leases", __name__, url_prefix="/leases")
-
-
-def _form_error(form, exc: DomainError) -> int:
-    """Show a service's refusal next to its field (or as a message); return the status code."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
-    return exc.status_code
 
 
 @bp.get("/")
@@ -82,7 +73,7 @@ def new():
                 lease_then_transfer=form.lease_then_transfer.data)
         except DomainError as exc:
             db.session.rollback()
-            status = _form_error(form, exc)
+            status = form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Lease %(number)s was drafted and its units reserved. Sign it once the contract is signed.",

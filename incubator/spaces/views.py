@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import DomainError
+from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
 from ..core.permissions import get_or_404, has_any_role, roles_required
 from ..core.roles import STAFF_EDITORS, STAFF_READERS
@@ -18,16 +19,6 @@ from .rules import int_arg
 from .workflow import ACTION_LABELS, UNIT_FLOW
 
 bp = Blueprint("spaces", __name__, url_prefix="/spaces")
-
-
-def _form_error(form, exc: DomainError) -> int:
-    """Show a service's refusal next to its field (or as a message); return the status code."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
-    return exc.status_code
 
 
 def _can_edit() -> bool:
@@ -90,7 +81,7 @@ def new_unit():
                                         **_unit_data(form))
         except DomainError as exc:
             db.session.rollback()
-            status = _form_error(form, exc)
+            status = form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Unit %(label)s was added.", label=unit.label), "success")
@@ -117,7 +108,7 @@ def edit_unit(unit_id: int):
                                  **_unit_data(form))
         except DomainError as exc:
             db.session.rollback()
-            status = _form_error(form, exc)
+            status = form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -162,7 +153,7 @@ def new_building():
                                                 name=form.name.data)
         except DomainError as exc:
             db.session.rollback()
-            status = _form_error(form, exc)
+            status = form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Building %(name)s was added. Now add its units.", name=building.name), "success")
@@ -184,7 +175,7 @@ def edit_carrier(carrier_id: int):
                                     total_area=form.total_area.data, startup_area=form.startup_area.data)
         except DomainError as exc:
             db.session.rollback()
-            status = _form_error(form, exc)
+            status = form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
