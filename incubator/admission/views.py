@@ -47,19 +47,12 @@ PANEL_REASONS = {
 }
 
 
-def _enum_arg(enum_cls, value):
-    try:
-        return enum_cls(value) if value else None
-    except ValueError:
-        return None
-
-
 # --- the staff list ------------------------------------------------------------------------------
 
 def _list_filters(args) -> dict:
     queue = args.get("queue")
-    return {"q": normalize_text(args.get("q"))[:60], "state": _enum_arg(S, args.get("state")),
-            "carrier": int_arg(args.get("carrier")), "track": _enum_arg(IndustryTrack, args.get("track")),
+    return {"q": normalize_text(args.get("q"))[:60], "state": S.from_arg(args.get("state")),
+            "carrier": int_arg(args.get("carrier")), "track": IndustryTrack.from_arg(args.get("track")),
             "round": int_arg(args.get("round")), "reviewer": int_arg(args.get("reviewer")),
             "queue": queue if queue in tasks.QUEUES else None}
 

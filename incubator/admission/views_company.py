@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
-from ..companies.models import Agent, Company
+from ..companies.models import Company
+from ..companies.services import agent_choices
 from ..core.calendar import working_days_between
 from ..core.errors import DomainError
 from ..core.formatting import today
@@ -106,9 +107,7 @@ def _fit_form(form: ApplicationForm, app: Application | None) -> None:
         form.carrier_id.choices = [(0, "—")] + [tuple(row) for row in db.session.execute(
             sa.select(Carrier.id, Carrier.name).order_by(Carrier.sort_order, Carrier.name))]
     current = app.agent_id if app else None
-    agents = db.session.execute(sa.select(Agent.id, Agent.name).where(sa.or_(Agent.active, Agent.id == current))
-                                .order_by(Agent.name)).all()
-    form.agent_id.choices = [(0, _("None"))] + [(a.id, a.name) for a in agents]
+    form.agent_id.choices = [(0, _("None"))] + agent_choices(db.session, current)
 
 
 def _render_form(form: ApplicationForm, company: Company, app: Application | None, status: int = 200):

@@ -22,7 +22,7 @@ from . import rules, services
 from .forms_policy import WHEN, PolicyForm, RoundForm
 from .models import AdmissionPolicy, Application, IntakeRound
 from .models import ApplicationState as S
-from .views import _enum_arg, bp
+from .views import bp
 
 
 def _usage(policy_ids=None) -> dict[int, int]:
@@ -82,7 +82,7 @@ def new_policy():
     form.carrier_id.choices = _carrier_choices()
     if request.method == "GET":
         carrier_id = int_arg(request.args.get("carrier")) or 0
-        track = _enum_arg(IndustryTrack, request.args.get("track"))
+        track = IndustryTrack.from_arg(request.args.get("track"))
         form.carrier_id.data = carrier_id if carrier_id in dict(form.carrier_id.choices) else 0
         form.track.data = track.value if track else ""
         form.effective_from.data = today()

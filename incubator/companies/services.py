@@ -333,3 +333,9 @@ def mark_moved_in(session: Session, actor, company: Company, moved_in_on) -> Non
     session.flush()
     record(session, actor, "company.move_in", company, before={"status": "applicant"},
            after={"status": "tenant", "moved_in_on": moved_in_on}, summary=company.name)
+
+
+def agent_choices(session: Session, current_id: int | None = None) -> list[tuple[int, str]]:
+    """Active agents, plus the one already recorded (an inactive agent stays on its companies)."""
+    return [tuple(row) for row in session.execute(
+        sa.select(Agent.id, Agent.name).where(sa.or_(Agent.active, Agent.id == current_id)).order_by(Agent.name))]

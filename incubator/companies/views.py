@@ -27,13 +27,6 @@ EDIT_ROLES = (*STAFF_EDITORS, Role.COMPANY)
 
 # On a refused change the views re-render without committing: the services check before they
 # write, and the request's session is closed (rolled back) at teardown.
-def _enum_arg(enum_cls, value):
-    try:
-        return enum_cls(value) if value else None
-    except ValueError:
-        return None
-
-
 def _is_member_of(company_id: int) -> bool:
     return current_user.has_role(Role.COMPANY) and current_user.company_id == company_id
 
@@ -67,9 +60,9 @@ def _company_for_editing(company_id: int) -> Company:
 def index():
     args = request.args
     q = (args.get("q") or "").strip()[:100]
-    status = _enum_arg(CompanyStatus, args.get("status"))
-    track = _enum_arg(IndustryTrack, args.get("track"))
-    qualification = _enum_arg(QualificationKind, args.get("qualification"))
+    status = CompanyStatus.from_arg(args.get("status"))
+    track = IndustryTrack.from_arg(args.get("track"))
+    qualification = QualificationKind.from_arg(args.get("qualification"))
     agent_id = args.get("agent", type=int)
     conditions = services.registry_filters(q=q, track=track, qualification=qualification, agent_id=agent_id,
                                            day=today())
@@ -119,9 +112,7 @@ def _fit_form(form: CompanyForm, staff: bool, company: Company | None = None) ->
     """Members do not see the operator's fields; inactive agents are offered only where already set."""
     if staff:
         current = company.agent_id if company else None
-        agents = db.session.execute(sa.select(Agent.id, Agent.name).where(sa.or_(Agent.active, Agent.id == current))
-                                    .order_by(Agent.name)).all()
-        form.agent_id.choices = [(0, "—")] + [(a.id, a.name) for a in agents]
+        form.agent_id.choices = [(0, "—")] + services.agent_choices(db.session, current)
     else:
         del form.is_platform, form.status, form.agent_id
 

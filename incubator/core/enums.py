@@ -21,6 +21,14 @@ class LabeledEnum(StrEnum):
         return type(self).__badges__.get(self, "secondary")
 
     @classmethod
+    def from_arg(cls, value):
+        """The member named by a query-string value, or None when it is empty or unknown."""
+        try:
+            return cls(value) if value else None
+        except ValueError:
+            return None
+
+    @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
 
