@@ -85,6 +85,9 @@ ApplicationState.__badges__ = {
 }
 
 
+EDITABLE_STATES = (ApplicationState.DRAFT, ApplicationState.RETURNED)
+
+
 class Application(TimestampMixin, Base):
     __tablename__ = "applications"
     __table_args__ = (
@@ -135,6 +138,12 @@ class Application(TimestampMixin, Base):
     assignments: Mapped[list[ReviewAssignment]] = relationship(back_populates="application",
                                                                order_by="ReviewAssignment.id")
     lease = relationship("Lease")
+
+    @property
+    def is_editable(self) -> bool:
+        """The company may change it: a draft or returned for supplement, while the company is
+        still applying or in residence."""
+        return self.state in EDITABLE_STATES and self.company.is_active_member_company
 
 
 class AssignmentState(LabeledEnum):

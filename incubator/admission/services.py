@@ -22,13 +22,12 @@ from ..documents.rules import DocumentCategory
 from ..leases.services import create_lease
 from ..spaces.models import Unit, UnitStatus
 from . import rules
-from .models import AdmissionPolicy, Application, IntakeRound, ReviewAssignment, ReviewScore
+from .models import EDITABLE_STATES, AdmissionPolicy, Application, IntakeRound, ReviewAssignment, ReviewScore
 from .models import ApplicationState as S
 from .models import AssignmentState as A
 from .workflow import ADMISSION, CLOSED
 
 SUBJECT = "application"
-EDITABLE = (S.DRAFT, S.RETURNED)
 
 
 # --- policies --------------------------------------------------------------------------------
@@ -146,7 +145,7 @@ def _require_writable(app: Application) -> None:
 def update_application(session: Session, actor, app: Application, data: dict) -> Application:
     _require_owner(actor, app)
     _require_writable(app)
-    if app.state not in EDITABLE:
+    if app.state not in EDITABLE_STATES:
         raise DomainError(_("The application can be changed only as a draft or when returned for supplement."))
     _validate(data)
     before = {k: getattr(app, k) for k in APPLICATION_FIELDS}
@@ -187,7 +186,7 @@ def upload_material(session: Session, actor, app: Application, key: str, file_st
     _require_owner(actor, app)
     _require_writable(app)
     # claim the row first: concurrent uploads queue up here and none can slip in after a submission
-    claimed = session.execute(sa.update(Application).where(Application.id == app.id, Application.state.in_(EDITABLE))
+    claimed = session.execute(sa.update(Application).where(Application.id == app.id, Application.state.in_(EDITABLE_STATES))
                               .values(version=Application.version + 1).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         raise DomainError(_("Materials can be changed only as a draft or when returned for supplement."))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import lazyload
 
 from ..companies.models import Company
 from ..companies.services import agent_choices
-from ..core.calendar import working_days_between
+from ..core import calendar
 from ..core.errors import DomainError
 from ..core.formatting import today
 from ..core.forms import form_error
@@ -24,7 +24,7 @@ from ..db import db
 from ..spaces.models import Carrier
 from . import services, views
 from .forms_company import ApplicationForm, MaterialForm, WithdrawForm
-from .models import Application
+from .models import EDITABLE_STATES, Application
 from .models import ApplicationState as S
 from .views import bp
 from .workflow import ACTION_LABELS, CLOSED
@@ -32,14 +32,7 @@ from .workflow import ACTION_LABELS, CLOSED
 
 @bp.app_template_global()
 def working_days_left(due: dt.date) -> int | None:
-    """Working days from today to the deadline; 0 on the last day, None once it has passed."""
-    day = today()
-    return None if due < day else working_days_between(day, due)
-
-
-@bp.app_template_global()
-def application_writable(app: Application) -> bool:
-    return app.state in services.EDITABLE and app.company.is_active_member_company
+    return calendar.working_days_left(due, today())
 
 
 @bp.app_template_filter("admission_action")
@@ -147,7 +140,7 @@ def new_application():
 @roles_required(Role.COMPANY)
 def edit_application(app_id: int):
     app = _own_application(app_id)
-    if app.state not in services.EDITABLE:
+    if app.state not in EDITABLE_STATES:
         flash(_("The application can be changed only as a draft or when returned for supplement."), "warning")
         return _to_application(app)
     form = ApplicationForm(obj=app) if request.method == "GET" else ApplicationForm()

@@ -46,3 +46,8 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         if is_working_day(current):
             count += 1
     return count
+
+
+def working_days_left(due: dt.date, today: dt.date) -> int | None:
+    """Working days from today to a deadline; 0 on the last day, None once it has passed."""
+    return None if due < today else working_days_between(today, due)
