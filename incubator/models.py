@@ -7,5 +7,7 @@ from .companies import models as companies  # noqa: F401
 from .core import models as core  # noqa: F401
 from .db import Base  # noqa: F401
 from .documents import models as documents  # noqa: F401
+from .funds import models as funds  # noqa: F401
 from .leases import models as leases  # noqa: F401
 from .spaces import models as spaces  # noqa: F401
+from .subsidies import models as subsidies  # noqa: F401

@@ -1,5 +1,5 @@
-"""Leases (租约) on one or more units. The foundation keeps the contract; the rent ledger
-comes with the subsidy work."""
+"""Leases (租约) on one or more units, and their rent ledger (charges per billing period and
+the payments against them)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum, enum_column
-from ..db import Base, Money, TimestampMixin
+from ..db import Base, Money, TimestampMixin, utcnow
 
 
 class BillingCycle(LabeledEnum):
@@ -81,3 +81,62 @@ class LeaseUnit(Base):
 
     lease: Mapped[Lease] = relationship(back_populates="units")
     unit = relationship("Unit", lazy="joined")
+
+
+class RentCharge(Base):
+    """One billing period's rent and property fee on a lease (the rent ledger).
+
+    `paid` is the sum of the payments recorded against it; the charge is settled when
+    `paid >= amount`. Only the rent part can ever be subsidised (SPEC §6)."""
+
+    __tablename__ = "rent_charges"
+    __table_args__ = (
+        UniqueConstraint("lease_id", "period_start"),
+        CheckConstraint("period_end >= period_start", name="period"),
+        CheckConstraint("rent >= 0 AND property_fee >= 0 AND paid >= 0", name="amounts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lease_id: Mapped[int] = mapped_column(ForeignKey("leases.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)  # denormalised for arrears
+    period_start: Mapped[dt.date]
+    period_end: Mapped[dt.date]  # inclusive
+    due_on: Mapped[dt.date] = mapped_column(index=True)
+    rent: Mapped[Decimal] = Money()
+    property_fee: Mapped[Decimal] = Money()
+    paid: Mapped[Decimal] = Money(default=Decimal("0.00"))
+    settled_on: Mapped[dt.date | None]  # the day the last payment made it whole
+    version: Mapped[int] = mapped_column(default=1)
+
+    lease: Mapped[Lease] = relationship(lazy="joined", innerjoin=True)
+    payments: Mapped[list[RentPayment]] = relationship(back_populates="charge", order_by="RentPayment.id",
+                                                       lazy="selectin")
+
+    @property
+    def amount(self) -> Decimal:
+        return self.rent + self.property_fee
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.amount - self.paid, Decimal("0.00"))
+
+    @property
+    def is_settled(self) -> bool:
+        return self.paid >= self.amount
+
+
+class RentPayment(Base):
+    """A payment received against a charge (bank reference and date); never edited."""
+
+    __tablename__ = "rent_payments"
+    __table_args__ = (CheckConstraint("amount > 0", name="positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("rent_charges.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = Money()
+    paid_on: Mapped[dt.date]
+    reference: Mapped[str | None] = mapped_column(String(80))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    charge: Mapped[RentCharge] = relationship(back_populates="payments")

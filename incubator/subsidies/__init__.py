@@ -1,0 +1,1 @@
+"""Support types, versioned subsidy policies, batches, applications and clawbacks."""
