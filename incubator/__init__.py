@@ -17,7 +17,8 @@ from .extensions import babel, csrf, login_manager
 from .i18n import compile_catalogs
 
 # Each module's views.py defines `bp`; the order is the order of the navigation.
-MODULES = ["main", "accounts", "companies", "admission", "spaces", "leases", "documents", "certificates", "audit"]
+MODULES = ["main", "accounts", "companies", "admission", "spaces", "leases", "funds", "subsidies", "assessment",
+           "exits", "documents", "certificates", "audit"]
 LOCALES = ("zh_CN", "en")
 
 
@@ -53,7 +54,7 @@ def _select_locale() -> str:
         return lang
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
-    return "zh_CN"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]  # zh_CN unless configured otherwise
 
 
 def _init_login(app: Flask) -> None:

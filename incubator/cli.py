@@ -82,6 +82,22 @@ def register_cli(app: Flask) -> None:
         numbers = run()
         click.echo(f"{len(numbers)} application(s) lapsed{': ' + ', '.join(numbers) if numbers else '.'}")
 
+    @app.cli.command("generate-rent-charges")
+    @click.option("--through", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="Charge the periods started by this day (YYYY-MM-DD); default today.")
+    def generate_rent_charges(through):
+        """Charge every lease in force for its billing periods so far (the daily job does this too)."""
+        from .jobs import generate_rent_charges as run
+        added = run(through.date() if through else None)
+        click.echo(f"{added} rent charge(s) added.")
+
+    @app.cli.command("lapse-subsidy-claims")
+    def lapse_subsidy_claims():
+        """Close returned subsidy claims whose correction deadline has passed (the daily job does this too)."""
+        from .jobs import lapse_subsidy_claims as run
+        numbers = run()
+        click.echo(f"{len(numbers)} subsidy claim(s) lapsed{': ' + ', '.join(numbers) if numbers else '.'}")
+
     @app.cli.command("audit-verify")
     def audit_verify():
         """Recompute the audit hash chain; exit 1 if it was tampered with."""

@@ -31,6 +31,7 @@ from .core.roles import Role
 from .core.system import SYSTEM
 from .documents.services import add_version, upload_document
 from .leases.models import BillingCycle, Lease, LeaseState, LeaseUnit
+from .leases.rules import add_years
 from .leases.services import lease_number, sign_lease
 from .spaces.models import Building, Carrier, Unit, UnitStatus, UnitType
 
@@ -147,13 +148,6 @@ def sub_fields_of(track: IndustryTrack, factory: bool = False) -> list[str]:
     return [k for k, (t, _w, fits) in SUB_FIELDS.items() if t == track and (fits or not factory)]
 
 
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def split_area(rng: random.Random, total: Decimal, unit_type: UnitType) -> list[Decimal]:
     """Unit areas within the type's size range that add up exactly to `total`."""
     lo, mode, hi = SIZES[unit_type]
@@ -216,6 +210,8 @@ def seed_demo(session: Session, today: dt.date | None = None) -> None:
     leased = set(session.scalars(sa.select(Lease.company_id)))
     seed_admission(session, today, [c for c, _p in companies if c.status == CompanyStatus.APPLICANT
                                     and c.id not in leased], password_hash)
+    from .demo_subsidies import seed_subsidies  # builds on this module's helpers
+    seed_subsidies(session, today, password_hash)
     record(session, None, "demo.seed", None, summary="Demo community loaded",
            after={"carriers": len(CARRIERS), "units": sum(len(p) for p in pools.values()),
                   "companies": len(companies), "showcase_company_id": showcase.id})

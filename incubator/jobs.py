@@ -64,3 +64,43 @@ def lapse_applications() -> list[str]:
 def lapse_applications_daily() -> list[str]:
     with _flask_app().app_context():
         return lapse_applications()
+
+
+def generate_rent_charges(through=None) -> int:
+    """Charge every lease in force for the billing periods started by `through` (default today)."""
+    from .core.formatting import today
+    from .core.system import SYSTEM
+    from .leases.ledger import generate_all_charges
+
+    session = db.Session()
+    try:
+        added = generate_all_charges(session, SYSTEM, through or today())
+        session.commit()
+        return added
+    finally:
+        session.close()
+
+
+@huey.periodic_task(crontab(hour="16", minute="15"))  # 00:15 in Beijing: the new period is charged on its first day
+def generate_rent_charges_daily() -> int:
+    with _flask_app().app_context():
+        return generate_rent_charges()
+
+
+def lapse_subsidy_claims() -> list[str]:
+    """Close every returned subsidy claim past its correction deadline; the numbers closed."""
+    from .subsidies.services import lapse_overdue
+
+    session = db.Session()
+    try:
+        lapsed = lapse_overdue(session)
+        session.commit()
+        return [claim.number for claim in lapsed]
+    finally:
+        session.close()
+
+
+@huey.periodic_task(crontab(hour="16", minute="10"))  # 00:10 in Beijing
+def lapse_subsidy_claims_daily() -> list[str]:
+    with _flask_app().app_context():
+        return lapse_subsidy_claims()

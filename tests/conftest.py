@@ -134,13 +134,17 @@ def count_queries():
 @pytest.fixture
 def committed_db(app):
     """For concurrency tests: real commits, cleaned up afterwards by deleting every row
-    except the reference data the migrations ship (the default admission policy)."""
+    except the reference data the migrations ship (default policies, support types, scheme)."""
     db.Session.configure(bind=db.engine)
     yield db.engine
     with db.engine.begin() as conn:
         from incubator.models import Base
         shipped = {"admission_policies": lambda t: sa.and_(t.c.version == 1, t.c.carrier_id.is_(None),
-                                                            t.c.track.is_(None), t.c.created_by_id.is_(None))}
+                                                            t.c.track.is_(None), t.c.created_by_id.is_(None)),
+                   "support_types": lambda t: t.c.id <= 6,
+                   "subsidy_policies": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None)),
+                   "assessment_schemes": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None)),
+                   "exit_policies": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None))}
         for table in reversed(Base.metadata.sorted_tables):
             keep = shipped.get(table.name)
             conn.execute(table.delete().where(~keep(table)) if keep else table.delete())

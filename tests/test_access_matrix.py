@@ -32,6 +32,7 @@ from incubator.documents.storage import file_store
 from incubator.leases.services import create_lease
 from incubator.spaces.models import UnitType
 
+from . import access_assessment, access_subsidies
 from .factories import make_company, make_unit, make_user
 
 STAFF = ["operator", "reviewer", "lead", "deputy", "commander", "supervisor", "admin"]
@@ -158,6 +159,8 @@ MATRIX: dict[str, Row] = {
     "admission.new_policy:POST": Row("/admission/policies/new", EDITORS, "POST"),
     "admission.rounds": Row("/admission/rounds", READERS),
     "admission.create_round": Row("/admission/rounds", EDITORS, "POST"),
+    **access_subsidies.rows(Row),
+    **access_assessment.rows(Row),
 }
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -206,7 +209,8 @@ def world(session):
            "document": doc.id, "version": doc.versions[0].id, "issued": issued.id, "code": issued.verify_code,
            "qualification": qualification.id, "agent": agent.id, "invitation": invitation.id, "token": token,
            "target": make_user(session, Role.REVIEWER).id, "application": application.id,
-           "assignment": assignment.id, "material": material.versions[0].id, "policy": policy.id}
+           "assignment": assignment.id, "material": material.versions[0].id, "policy": policy.id,
+           **access_subsidies.build(session, company, lease), **access_assessment.build(session, people, company)}
     session.commit()
     return people, ids
 

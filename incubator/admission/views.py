@@ -27,6 +27,7 @@ from ..documents.models import Document, DocumentVersion
 from ..documents.storage import file_store
 from ..leases import services as lease_services
 from ..leases.models import LeaseState
+from ..leases.rules import add_years
 from ..spaces.models import Unit
 from ..spaces.rules import int_arg, normalize_text
 from ..spaces.services import carriers, named_history
@@ -343,7 +344,7 @@ def allocate(app_id: int):
             raise DomainError(_("A chosen unit does not exist. Please choose again."), field="unit_ids")
         services.allocate_units(
             db.session, current_user, app, units, start_on=form.start_on.data,
-            end_on=lease_services.add_years(form.start_on.data, form.term_years.data) - dt.timedelta(days=1),
+            end_on=add_years(form.start_on.data, form.term_years.data) - dt.timedelta(days=1),
             rent_per_m2=form.rent_per_m2.data, property_fee_per_m2=form.property_fee_per_m2.data or 0,
             deposit=form.deposit.data or 0, billing_cycle=form.billing_cycle.data)
     except DomainError as exc:

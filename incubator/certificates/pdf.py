@@ -104,7 +104,9 @@ def _time_limit(seconds: float):
         yield
         return
     previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # keeps firing every 50 ms after the limit: a raise that lands in a __del__ (garbage
+    # collection of WeasyPrint objects) is swallowed by Python, the next one stops the render
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         yield
     except _RenderTimeout:

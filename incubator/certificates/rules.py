@@ -19,10 +19,13 @@ class DocumentKind(LabeledEnum):
     APPLICATION_FORM = "application_form"
     SUBSIDY_APPROVAL = "subsidy_approval"
     DISBURSEMENT_STATEMENT = "disbursement_statement"
+    SUBSIDY_NOTICE = "subsidy_notice"
     ASSESSMENT_REPORT = "assessment_report"
+    ASSESSMENT_RANKING = "assessment_ranking"  # 排名表
     RECTIFICATION_NOTICE = "rectification_notice"
     EXIT_NOTICE = "exit_notice"
     GRADUATION_CERTIFICATE = "graduation_certificate"
+    EXCELLENCE_CERTIFICATE = "excellence_certificate"  # 年度优秀入驻企业
 
 
 DocumentKind.__labels__ = {
@@ -33,10 +36,13 @@ DocumentKind.__labels__ = {
     DocumentKind.APPLICATION_FORM: _l("Admission application form"),
     DocumentKind.SUBSIDY_APPROVAL: _l("Subsidy approval form"),
     DocumentKind.DISBURSEMENT_STATEMENT: _l("Disbursement statement"),
+    DocumentKind.SUBSIDY_NOTICE: _l("Subsidy public-notice list"),
     DocumentKind.ASSESSMENT_REPORT: _l("Assessment report"),
+    DocumentKind.ASSESSMENT_RANKING: _l("Assessment ranking table"),
     DocumentKind.RECTIFICATION_NOTICE: _l("Rectification notice"),
     DocumentKind.EXIT_NOTICE: _l("Exit notice"),
     DocumentKind.GRADUATION_CERTIFICATE: _l("Graduation certificate"),
+    DocumentKind.EXCELLENCE_CERTIFICATE: _l("Outstanding tenant of the year certificate"),
 }
 
 # Number prefixes from the pinyin of the Chinese names (档案, 入驻通知, 入驻证书, 评审, 申报, ...).
@@ -48,10 +54,13 @@ KIND_PREFIX = {
     DocumentKind.APPLICATION_FORM: "SB",
     DocumentKind.SUBSIDY_APPROVAL: "BT",
     DocumentKind.DISBURSEMENT_STATEMENT: "BF",
+    DocumentKind.SUBSIDY_NOTICE: "GS",
     DocumentKind.ASSESSMENT_REPORT: "KH",
+    DocumentKind.ASSESSMENT_RANKING: "PM",
     DocumentKind.RECTIFICATION_NOTICE: "ZG",
     DocumentKind.EXIT_NOTICE: "TC",
     DocumentKind.GRADUATION_CERTIFICATE: "BY",
+    DocumentKind.EXCELLENCE_CERTIFICATE: "YX",
 }
 
 

@@ -61,3 +61,57 @@ def format_datetime(value: dt.datetime | None, locale: str = "zh_CN") -> str:
 
 def today() -> dt.date:
     return dt.datetime.now(SHANGHAI).date()
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_PLACES = ("", "拾", "佰", "仟")
+_GROUPS = ("", "万", "亿", "万亿")
+
+
+def _yuan_in_words(n: int) -> str:
+    """Whole yuan in capitals, four digits per group (万, 亿): one 零 stands for any run of zeros
+    between written digits; zeros at the end of the number are not written."""
+    groups = []
+    while n:
+        n, group = divmod(n, 10000)
+        groups.append(group)
+    if len(groups) > len(_GROUPS):
+        raise ValueError("amount too large to write in words")
+    out, zero = "", False
+    for index in reversed(range(len(groups))):
+        group = groups[index]
+        if group == 0:
+            zero = bool(out)
+            continue
+        for place in (3, 2, 1, 0):
+            digit = group // 10 ** place % 10
+            if digit == 0:
+                zero = zero or bool(out)
+                continue
+            if zero:
+                out += "零"
+                zero = False
+            out += _DIGITS[digit] + _PLACES[place]
+        out += _GROUPS[index]
+        zero = False
+    return out
+
+
+def amount_in_words(value) -> str:
+    """大写金额 as written on Chinese payment documents (支付结算办法): 壹拾贰万叁仟肆佰伍拾陆元柒角捌分,
+    壹拾万元整, 壹佰万元零壹分, 伍分; amounts are rounded to the fen first."""
+    fen = int(to_money(value) * 100)
+    if fen < 0:
+        return "负" + amount_in_words(Decimal(-fen) / 100)
+    yuan, rest = divmod(fen, 100)
+    jiao, fen = divmod(rest, 10)
+    if yuan == 0 and rest == 0:
+        return "零元整"
+    words = _yuan_in_words(yuan) + "元" if yuan else ""
+    if rest == 0:
+        return words + "整"
+    if jiao:
+        words += _DIGITS[jiao] + "角"
+    elif yuan:
+        words += "零"
+    return words + (_DIGITS[fen] + "分" if fen else "")

@@ -46,7 +46,8 @@ class FundPool(Base):
         UniqueConstraint("program_id", "source", "phase"),
         CheckConstraint("allocated >= 0 AND committed >= 0 AND paid >= 0 AND returned >= 0", name="non_negative"),
         CheckConstraint("returned <= paid", name="returned_le_paid"),
-        CheckConstraint("committed + paid - returned <= allocated", name="never_overdrawn"),
+        # rounded: SQLite keeps NUMERIC as binary floats, where 0.10 + 0.20 > 0.30
+        CheckConstraint("ROUND(committed + paid - returned, 2) <= allocated", name="never_overdrawn"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

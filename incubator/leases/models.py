@@ -102,6 +102,7 @@ class RentCharge(Base):
     period_start: Mapped[dt.date]
     period_end: Mapped[dt.date]  # inclusive
     due_on: Mapped[dt.date] = mapped_column(index=True)
+    rent_per_m2: Mapped[Decimal] = mapped_column(Numeric(10, 2))  # the price charged (a renewal may change the lease's)
     rent: Mapped[Decimal] = Money()
     property_fee: Mapped[Decimal] = Money()
     paid: Mapped[Decimal] = Money(default=Decimal("0.00"))

@@ -1,8 +1,9 @@
 """Every change to leases (and the read helpers other modules use).
 
 A lease takes its units through the unit workflow: creating it reserves them, signing
-leases them, ending, terminating or cancelling it makes them vacant again. The company's
-own status is not touched here (admission does that)."""
+leases them, ending, terminating or cancelling it makes them vacant again. Ending or
+terminating also closes its rent ledger (ledger.py). The company's own status is not
+touched here (admission does that)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,21 +27,15 @@ from ..spaces.models import Building, Unit, UnitStatus, UnitType
 from ..spaces.rules import int_arg, normalize_text, parse_amount
 from ..spaces.services import UnitFilters, require_editor, unit_query
 from ..spaces.workflow import UNIT_FLOW, UnitNotAvailable
+from . import ledger
 from .models import BillingCycle, Lease, LeaseState, LeaseUnit
+from .rules import add_years
 from .workflow import LEASE_FLOW
 
 DEFAULT_TERM_YEARS = 3
 MAX_TERM_YEARS = 20  # 民法典 art. 705: a lease term may not exceed twenty years
 EXPIRING_DAYS = 90
 LEASABLE_COMPANY = (CompanyStatus.APPLICANT, CompanyStatus.TENANT)
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same day `years` later; 29 February becomes 1 March in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return dt.date(day.year + years, 3, 1)
 
 
 def default_end_on(start_on: dt.date) -> dt.date:
@@ -135,16 +130,47 @@ def end_lease(session: Session, actor, lease: Lease, ended_on: dt.date | None = 
         raise DomainError(_("This lease runs until %(day)s. To end it earlier, terminate it and give a reason.",
                             day=lease.end_on.isoformat()))
     LEASE_FLOW.apply(session, actor, lease, "end", values={"ended_on": ended_on})
+    ledger.close_ledger(session, actor, lease)
     _release_units(session, actor, lease)
     return lease
 
 
 def terminate_lease(session: Session, actor, lease: Lease, reason: str, ended_on: dt.date | None = None) -> Lease:
-    """Early termination of a signed lease; the reason is kept in its history."""
+    """Early termination of a signed lease; the reason is kept in its history. Rent is charged
+    up to and including the termination day."""
     if len((reason or "").strip()) > 500:
         raise DomainError(_("Please keep the reason under 500 characters."), field="reason")
     LEASE_FLOW.apply(session, actor, lease, "terminate", comment=reason, values={"ended_on": ended_on or today()})
+    ledger.close_ledger(session, actor, lease)
     _release_units(session, actor, lease)
+    return lease
+
+
+def renew_lease(session: Session, actor, lease: Lease, new_end_on: dt.date, rent_per_m2=None,
+                reason: str | None = None) -> Lease:
+    """A signed lease runs on to `new_end_on`, optionally at a new rent; the new rent applies to
+    the periods not yet charged (the charge that stopped at the old end keeps its rent)."""
+    LEASE_FLOW.check(session, actor, lease, "renew")
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise DomainError(_("Please keep the reason under 500 characters."), field="reason")
+    if not isinstance(new_end_on, dt.date):
+        raise DomainError(_("Please enter the new end date."), field="new_end_on")
+    if new_end_on <= lease.end_on:
+        raise DomainError(_("The new end date must be after the current one (%(day)s).",
+                            day=lease.end_on.isoformat()), field="new_end_on")
+    if new_end_on >= add_years(today(), MAX_TERM_YEARS):  # 民法典 art. 705: counted from the renewal
+        raise DomainError(_("A renewed term may not run more than %(n)s years from today.", n=MAX_TERM_YEARS),
+                          field="new_end_on")
+    rent = lease.rent_per_m2 if rent_per_m2 in (None, "") else parse_amount(rent_per_m2, "rent_per_m2")
+    old_end, old_rent = lease.end_on, lease.rent_per_m2
+    # the history shows what changed in figures (any language) followed by the reason typed
+    change = [f"{old_end.isoformat()} → {new_end_on.isoformat()}"]
+    if rent != old_rent:
+        change.append(f"{old_rent} → {rent} /m²")
+    LEASE_FLOW.apply(session, actor, lease, "renew", comment=" · ".join([*change, *([reason] if reason else [])]),
+                     values={"end_on": new_end_on, "rent_per_m2": rent})
+    ledger.extend_last_charge(session, actor, lease, old_end)
     return lease
 
 
@@ -249,4 +275,8 @@ def lease_tasks(session: Session, user) -> list[Task]:
     if n:
         tasks.append(Task(_("Leases ending within 90 days"), url_for("leases.index", expiring="1"), "leases",
                           due=soonest, count=n, level="danger" if soonest < day else "warning"))
+    companies, oldest = ledger.arrears_overview(session, day)
+    if companies:
+        tasks.append(Task(_("Companies with overdue rent"), url_for("leases.arrears"), "leases", due=oldest,
+                          count=companies, level="danger"))
     return tasks

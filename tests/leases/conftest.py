@@ -1,4 +1,5 @@
 """Units to lease, an operator, and the committed login used by the page tests."""
+import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -50,3 +51,18 @@ def login(login, session):
     return _login
 
 
+
+
+@pytest.fixture
+def signed(session, park):
+    """signed(units=[office 101], start=2024-01-15, company=…, **terms): a lease signed on its start day."""
+    from incubator.leases import services
+
+    def _signed(units=None, start=dt.date(2024, 1, 15), company=None, **terms):
+        lease = services.create_lease(session, park.operator, company or park.company, units or [park.office1],
+                                      start_on=start, **terms)
+        services.sign_lease(session, park.operator, lease, signed_on=start)
+        session.commit()
+        return lease
+
+    return _signed

@@ -140,7 +140,7 @@ def test_end_waits_for_the_term(session, park):
     with pytest.raises(DomainError):
         services.end_lease(session, park.operator, lease)
     assert lease.state == L.SIGNED and park.lab.status == S.LEASED
-    assert services.actions_for(session, park.operator, lease, day=lease.end_on) == ["end", "terminate"]
+    assert services.actions_for(session, park.operator, lease, day=lease.end_on) == ["end", "renew", "terminate"]
 
 
 def test_terminate_needs_reason_and_frees_units(session, park):
