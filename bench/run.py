@@ -23,6 +23,7 @@ import tempfile
 import time
 import types
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,15 @@ from incubator.admission.models import (  # noqa: E402
     ReviewScore,
 )
 from incubator.admission.rules import DEFAULT_CONFIG  # noqa: E402
+from incubator.assessment.models import (  # noqa: E402
+    Campaign,
+    CampaignKind,
+    CampaignState,
+    Filing,
+    FilingState,
+    ReviewerAssignment,
+    ReviewerScore,
+)
 from incubator.audit.models import AuditEntry  # noqa: E402
 from incubator.audit.services import GENESIS, entry_hash  # noqa: E402
 from incubator.companies.models import (  # noqa: E402
@@ -59,10 +69,28 @@ from incubator.core.models import WorkflowEvent  # noqa: E402
 from incubator.core.roles import Role  # noqa: E402
 from incubator.db import db  # noqa: E402
 from incubator.demo import CARRIERS, LAYOUT, SIZES, SUB_FIELDS, add_years, company_name, credit_code  # noqa: E402
+from incubator.demo_subsidies import PROGRAM, quarter_start  # noqa: E402
 from incubator.documents.models import Document, DocumentVersion  # noqa: E402
-from incubator.leases.models import BillingCycle, Lease, LeaseState, LeaseUnit  # noqa: E402
+from incubator.exits.models import ExitCase, ExitKind, ExitOrigin  # noqa: E402
+from incubator.funds.models import FundEntry, FundEntryKind, FundPool, FundProgram, FundSource  # noqa: E402
+from incubator.leases.ledger import DUE_DAYS, billing_periods  # noqa: E402
+from incubator.leases.models import BillingCycle, Lease, LeaseState, LeaseUnit, RentCharge, RentPayment  # noqa: E402
+from incubator.leases.rules import period_rent, to_fen  # noqa: E402
 from incubator.models import Base  # noqa: E402
 from incubator.spaces.models import Building, Carrier, Unit, UnitStatus, UnitType  # noqa: E402
+from incubator.subsidies import rules  # noqa: E402
+from incubator.subsidies.models import (  # noqa: E402
+    BatchState,
+    Clawback,
+    ClawbackReason,
+    ClawbackRepayment,
+    ClawbackState,
+    Objection,
+    ObjectionOutcome,
+    SubsidyBatch,
+    SubsidyClaim,
+    SubsidyPolicy,
+)
 
 UTC = dt.UTC
 
@@ -92,6 +120,30 @@ PAGES = [
     Page("admission ?q=项目1", "/admission/?q=项目1"),
     Page("application detail", "/admission/{application_id}"),
     Page("my reviews (reviewer)", "/admission/reviews", user="reviewer"),
+    Page("lease detail (ledger)", "/leases/{lease_id}"),
+    Page("rent arrears", "/leases/arrears"),
+    Page("funds", "/funds/"),
+    Page("fund pool", "/funds/pools/{pool_id}"),
+    Page("subsidy batches", "/subsidies/"),
+    Page("subsidy batch detail", "/subsidies/batches/{batch_id}"),
+    Page("subsidy claims", "/subsidies/claims"),
+    Page("claims ?state=in_notice", "/subsidies/claims?state=in_notice"),
+    Page("claims ?q=科技", "/subsidies/claims?q=科技"),
+    Page("claim detail", "/subsidies/claims/{claim_id}"),
+    Page("open claim (live preview)", "/subsidies/claims/{open_claim_id}"),
+    Page("clawbacks", "/subsidies/clawbacks"),
+    Page("my claims (member)", "/subsidies/mine", user="member"),
+    Page("assessment campaigns", "/assessment/"),
+    Page("campaign detail (ranked)", "/assessment/campaigns/{campaign_id}"),
+    Page("campaign ranking", "/assessment/campaigns/{campaign_id}/ranking"),
+    Page("assessment filings", "/assessment/filings"),
+    Page("result (breakdown)", "/assessment/results/{result_id}"),
+    Page("my assessment (member)", "/assessment/mine", user="member"),
+    Page("exits", "/exits/"),
+    Page("exits ?state=proposed", "/exits/?state=proposed"),
+    Page("exits ?q=科技", "/exits/?q=科技"),
+    Page("exit case (executed)", "/exits/{exit_case_id}"),
+    Page("exit case (reviewed)", "/exits/{open_exit_case_id}"),
 ]
 
 
@@ -104,6 +156,7 @@ class Ctx:
     ids: dict = field(default_factory=dict)  # named ids pages refer to, e.g. company_id
     users: dict = field(default_factory=dict)  # Page.user key → user id
     rows: dict = field(default_factory=dict)  # table → rows inserted (for the summary)
+    shared: dict = field(default_factory=dict)  # what a dataset hands to a later one (the ledger's facts)
 
 
 def insert(conn, model, rows: list[dict], ctx: Ctx) -> None:
@@ -373,8 +426,367 @@ def admission_dataset(conn, ctx: Ctx) -> None:
     ctx.ids["application_id"] = 1
 
 
+# --- rent ledger, fund and subsidies -----------------------------------------------------------
+
+BANKS = ("工行", "建行", "农行", "中行", "招行")
+
+
+def ledger_dataset(conn, ctx: Ctx) -> None:
+    """A charge for every month of every lease through today, paid on or before its due day by
+    transfer; one tenant in twenty is one to three months behind. The engine's facts of each
+    company's charges are handed on to the subsidies."""
+    rng, today = ctx.rng, ctx.today
+    units = defaultdict(list)
+    for lease_id, unit_id, area, unit_type in conn.execute(
+            sa.select(LeaseUnit.lease_id, LeaseUnit.unit_id, LeaseUnit.area, Unit.type).join(Unit)):
+        units[lease_id].append(rules.UnitFact(unit_id, f"U{unit_id}", unit_type.value, area))
+    behind = {cid: rng.randint(1, 3) for cid in ctx.ids["tenants"] if cid != 1 and rng.random() < 0.05}
+    charges, payments, facts = [], [], defaultdict(list)
+    for lease in conn.execute(sa.select(Lease).order_by(Lease.id)).all():
+        area = sum(u.area for u in units[lease.id])
+        periods = billing_periods(lease, today)
+        due = [p for p in periods if p[0] + dt.timedelta(days=DUE_DAYS) < today]
+        unpaid = set(due[len(due) - behind.get(lease.company_id, 0):]) if lease.company_id in behind else set()
+        for start, end in periods:
+            rent = period_rent(area, lease.rent_per_m2, start, end)
+            amount = rent + period_rent(area, lease.property_fee_per_m2, start, end)
+            due_on = start + dt.timedelta(days=DUE_DAYS)
+            paid_on = min(due_on - dt.timedelta(days=rng.choice((0, 0, 1, 2, 5))), today)
+            paid = (start, end) not in unpaid and (due_on <= today or rng.random() < 0.5)
+            charge_id = len(charges) + 1
+            charges.append(dict(id=charge_id, lease_id=lease.id, company_id=lease.company_id, period_start=start,
+                                period_end=end, due_on=due_on, rent_per_m2=lease.rent_per_m2, rent=rent,
+                                property_fee=amount - rent, paid=amount if paid else Decimal("0.00"),
+                                settled_on=paid_on if paid else None))
+            if paid:
+                payments.append(dict(charge_id=charge_id, amount=amount, paid_on=paid_on, recorded_by_id=1,
+                                     reference=f"{rng.choice(BANKS)}转账 {paid_on:%Y%m%d}{rng.randint(1000, 9999)}",
+                                     recorded_at=dt.datetime.combine(paid_on, dt.time(7), UTC)))
+            facts[lease.company_id].append(rules.ChargeFact(
+                lease.number, start, end, lease.rent_per_m2, tuple(units[lease.id]), rent,
+                amount if paid else Decimal("0.00"), amount, paid_on if paid else None))
+    insert(conn, RentCharge, charges, ctx)
+    insert(conn, RentPayment, payments, ctx)
+    ctx.shared["charges"] = facts
+    ctx.ids["lease_id"] = 1  # the showcase's
+
+
+# claim states per batch (weights); the open batch has every state a batch taking claims can hold
+BATCH_STATES = {
+    BatchState.CLOSED: {"disbursed": 90, "rejected": 4, "lapsed": 3, "withdrawn": 3},
+    BatchState.PAYING: {"disbursed": 60, "in_notice": 35, "rejected": 5},
+    BatchState.NOTICE: {"in_notice": 92, "rejected": 8},
+    BatchState.OPEN: {"draft": 12, "submitted": 25, "returned": 8, "resubmitted": 7, "lapsed": 3, "verified": 15,
+                      "approved": 20, "rejected": 5, "withdrawn": 5},
+}
+CLAIM_STEPS = {"draft": [], "submitted": ["submit"], "returned": ["submit", "return"],
+               "resubmitted": ["submit", "return", "resubmit"], "lapsed": ["submit", "return", "lapse"],
+               "verified": ["submit", "verify"], "approved": ["submit", "verify", "approve"],
+               "in_notice": ["submit", "verify", "approve", "notice"],
+               "disbursed": ["submit", "verify", "approve", "notice", "disburse"],
+               "rejected": ["submit", "reject"], "withdrawn": ["submit", "withdraw"]}
+CLAIM_TARGET = {"submit": "submitted", "return": "returned", "resubmit": "resubmitted", "lapse": "lapsed",
+                "verify": "verified", "approve": "approved", "notice": "in_notice", "disburse": "disbursed",
+                "reject": "rejected", "withdraw": "withdrawn"}
+COMMITTED = {"approved", "in_notice", "disbursed"}
+POOL_NAMES = {FundSource.CITY: "市科技局专项经费", FundSource.COMMITTEE: "管委会配套资金"}
+
+
+def _granted(calcs: list[dict]) -> dict[int, Decimal]:
+    """Tenancy year → granted by earlier claims (what facts.granted_by_year reads from the database)."""
+    granted = defaultdict(Decimal)
+    for calc in calcs:
+        for item in (*calc["lines"], *calc["adjustments"]):
+            granted[item["tenancy_year"]] += Decimal(item["amount"])
+    return granted
+
+
+def subsidies_dataset(conn, ctx: Ctx) -> None:
+    """The special fund (four pools), the rent policy's second version (caps), four batches of the
+    last four quarters (closed, paying, in public notice, taking claims) with a claim of every tenant
+    the engine grants something (the open batch: of every tenant), computed from the ledger, their history, evidence, fund entries, objections and
+    clawbacks. Pool totals equal their entries; a claim is approved only while its pool has money."""
+    rng, today, facts = ctx.rng, ctx.today, ctx.shared["charges"]
+    quals = defaultdict(list)
+    for cid, kind, obtained, expires in conn.execute(sa.select(Qualification.company_id, Qualification.kind,
+                                                               Qualification.obtained_on, Qualification.expires_on)):
+        quals[cid].append(rules.QualificationFact(kind.value, obtained, expires))
+    moved_in = dict(conn.execute(sa.select(Company.id, Company.moved_in_on)).all())
+    members = dict(conn.execute(sa.select(User.company_id, User.id).where(User.company_id.is_not(None))).all())
+
+    ends = [quarter_start(today) - dt.timedelta(days=1)]
+    for _ in range(3):
+        ends.append(quarter_start(ends[-1]) - dt.timedelta(days=1))
+    quarters = [(quarter_start(end), end) for end in reversed(ends)]  # oldest first
+    v1 = conn.execute(sa.select(SubsidyPolicy).where(SubsidyPolicy.support_type_id == 1,
+                                                     SubsidyPolicy.version == 1)).one()
+    v2_config = {**v1.config, "unit_price_cap": "80",
+                 "yearly_caps": {"tech_sme": "100000", "high_tech": "200000", "above_scale_high_tech": "300000"}}
+    insert(conn, SubsidyPolicy, [dict(id=100, support_type_id=1, version=2, effective_from=quarters[2][0],
+                                      config=v2_config, note="年度上限", created_by_id=1)], ctx)
+    insert(conn, FundProgram, [dict(id=1, name=PROGRAM, config={"phase_cap": "10000000", "max_city_phases": 3,
+                                                                 "matching_ratio": "1"})], ctx)
+    pools = [dict(id=i, program_id=1, source=source, phase=phase, name=f"{POOL_NAMES[source]}第{phase}期",
+                  allocated=Decimal(amount), committed=Decimal("0.00"), paid=Decimal("0.00"), returned=Decimal("0.00"),
+                  opened_on=quarters[0][0] - dt.timedelta(days=30)) for i, (source, phase, amount) in enumerate(
+        [(FundSource.CITY, 1, "10000000"), (FundSource.COMMITTEE, 1, "10000000"), (FundSource.CITY, 2, "6000000"),
+         (FundSource.COMMITTEE, 2, "6000000")], 1)]
+    entries = [dict(pool_id=p["id"], kind=FundEntryKind.ALLOCATE, amount=p["allocated"], object_type=None,
+                    object_id=None, actor_id=1, at=moment(ctx, 400)) for p in pools]
+
+    batches, claims, events, docs, versions, objections, granted = [], [], [], [], [], [], defaultdict(list)
+    doc_id = conn.execute(sa.select(sa.func.coalesce(sa.func.max(Document.id), 0))).scalar()
+    tenants = [1] + [c for c in ctx.ids["tenants"] if c != 1 and c in facts]
+    for b, (state, (start, end)) in enumerate(zip(BATCH_STATES, quarters, strict=True), 1):
+        pool = pools[b - 1]
+        current = state == BatchState.OPEN
+        opens = min(end + dt.timedelta(days=10), today - dt.timedelta(days=5))
+        day = min(opens + dt.timedelta(days=30), today)  # when the claims were checked
+        notice = opens + dt.timedelta(days=45) if state != BatchState.OPEN else None
+        batches.append(dict(
+            id=b, number=f"PC-BENCH-{b:02d}", name=f"{start.year}年第{(start.month + 2) // 3}季度租金补贴",
+            support_type_id=1, fund_pool_id=pool["id"], intake_opens_on=opens,
+            intake_closes_on=today + dt.timedelta(days=20) if current else opens + dt.timedelta(days=30),
+            period_start=start, period_end=end, state=state, notice_starts_on=notice,
+            notice_ends_on=notice + dt.timedelta(days=9) if notice else None,
+            closed_on=notice + dt.timedelta(days=40) if state == BatchState.CLOSED else None, created_by_id=1))
+        policy = v2_config if start >= quarters[2][0] else v1.config
+        policy_id, version = (100, 2) if policy is v2_config else (v1.id, 1)
+        weights = BATCH_STATES[state]
+        for cid in tenants:
+            company_facts = rules.Facts(
+                company_name="", tenancy_start=moved_in[cid], charges=tuple(facts[cid]), qualifications=tuple(quals[cid]),
+                last_grade=None, granted_by_year=_granted(granted[cid]),
+                overdue=sum((c.amount - c.paid for c in facts[cid] if c.period_start + dt.timedelta(days=DUE_DAYS) < day),
+                            Decimal("0.00")))
+            calc = rules.compute_rent(policy, company_facts, start, end, policy_id=policy_id, policy_version=version)
+            if calc.total <= 0 and not (current and rng.random() < 0.1):
+                continue  # nothing to claim: the company did not apply (a few start a draft anyway)
+            claim_state = "draft" if calc.total <= 0 else rng.choices(list(weights), list(weights.values()))[0]
+            if cid == 1 and calc.total > 0:
+                claim_state = "disbursed" if state in (BatchState.CLOSED, BatchState.PAYING) else \
+                    "in_notice" if state == BatchState.NOTICE else "submitted"
+            fixed = claim_state in COMMITTED | {"verified"}
+            if claim_state in COMMITTED and pool["allocated"] - pool["committed"] - pool["paid"] < calc.total:
+                claim_state = "verified" if current else "rejected"  # the pool ran dry
+            claim_id = len(claims) + 1
+            steps = CLAIM_STEPS[claim_state]
+            at = [moment(ctx, max(0, (today - opens).days - 2 * i - 1)) for i in range(len(steps))]
+            tier = rules.required_role(policy, calc.total) if fixed else None
+            paid_on = notice + dt.timedelta(days=20) if claim_state == "disbursed" else None
+            claims.append(dict(
+                id=claim_id, number=f"BT-BENCH-{claim_id:05d}", batch_id=b, company_id=cid, state=claim_state,
+                policy_id=policy_id, amount=calc.total if fixed else None,
+                calculation=calc.to_json() if fixed else None, required_role=tier,
+                submitted_at=at[0] if steps else None, decided_at=at[-1] if claim_state in COMMITTED else None,
+                due_on=today + dt.timedelta(days=8) if claim_state == "returned" else None,
+                return_reason="请补充银行回单" if "return" in steps else None, paid_on=paid_on,
+                payment_reference=f"国库集中支付 {claim_id:08d}" if paid_on else None,
+                originals_received_on=paid_on, created_by_id=members.get(cid, 1),
+                created_at=moment(ctx, (today - opens).days), updated_at=at[-1] if at else moment(ctx, 1)))
+            path = ["draft"] + [CLAIM_TARGET[s] for s in steps]
+            events += [dict(object_type="subsidy_claim", object_id=claim_id,
+                            action=f"approve_{tier}" if step == "approve" else step, from_state=path[i],
+                            to_state=path[i + 1], actor_id=4 if step == "approve" else 1,
+                            comment="请补充银行回单" if step in ("return", "reject", "withdraw") else None,
+                            visible_to_company=True, at=at[i]) for i, step in enumerate(steps)]
+            doc_id += 1
+            key = f"{rng.getrandbits(128):032x}"
+            docs.append(dict(id=doc_id, company_id=cid, category="payment_evidence", title="租金缴纳银行回单",
+                             subject_type="subsidy_claim", subject_id=claim_id, created_by_id=1,
+                             created_at=moment(ctx, (today - opens).days), current_version_no=1))
+            versions.append(dict(document_id=doc_id, version_no=1, display_name="租金缴纳银行回单.pdf",
+                                 storage_key=f"{key[:2]}/{key[2:4]}/{key}", sha256=f"{rng.getrandbits(256):064x}",
+                                 size=rng.randint(40_000, 900_000), mime="application/pdf", uploaded_by_id=1,
+                                 uploaded_at=moment(ctx, (today - opens).days)))
+            if claim_state in COMMITTED:
+                granted[cid].append(claims[-1]["calculation"])
+                pool["committed" if claim_state != "disbursed" else "paid"] += calc.total
+                entries.append(dict(pool_id=pool["id"], kind=FundEntryKind.COMMIT, amount=calc.total,
+                                    object_type="subsidy_claim", object_id=claim_id, actor_id=4, at=at[2]))
+                if claim_state == "disbursed":
+                    entries.append(dict(pool_id=pool["id"], kind=FundEntryKind.PAY, amount=calc.total,
+                                        object_type="subsidy_claim", object_id=claim_id, actor_id=1, at=at[-1]))
+        if notice:
+            in_batch = [c for c in claims if c["batch_id"] == b and c["state"] in COMMITTED]
+            for n, claim in enumerate(in_batch[:6]):
+                outcome = ObjectionOutcome.OPEN if state == BatchState.NOTICE and n < 2 else ObjectionOutcome.DISMISSED
+                objections.append(dict(batch_id=b, claim_id=claim["id"], raised_by="实名来信", received_on=notice,
+                                       content="反映该企业实际使用面积不足", outcome=outcome, recorded_by_id=1,
+                                       resolution=None if outcome == ObjectionOutcome.OPEN else "经核查不属实"))
+    ctx.ids["batch_id"] = 3  # in public notice: the fullest batch page
+    # the paid claim with the most line items: the heaviest claim page and approval form
+    ctx.ids["claim_id"] = max((c for c in claims if c["state"] == "disbursed"),
+                              key=lambda c: (len(c["calculation"]["lines"]), -c["id"]))["id"]
+    ctx.ids["claim_company_id"] = claims[ctx.ids["claim_id"] - 1]["company_id"]
+    ctx.shared["approval_lines"] = len(claims[ctx.ids["claim_id"] - 1]["calculation"]["lines"])
+    ctx.ids["open_claim_id"] = next(c["id"] for c in claims if c["batch_id"] == 4 and c["state"] == "submitted")
+    ctx.ids["pool_id"] = 1
+
+    clawbacks, repayments = [], []
+    paid = [c for c in claims if c["state"] == "disbursed" and c["company_id"] != 1]
+    for n, claim in enumerate(rng.sample(paid, min(20, len(paid))), 1):
+        repaid = to_fen(claim["amount"] * Decimal("0.5")) if n % 2 and claim["amount"] > 1 else Decimal("0.00")
+        clawbacks.append(dict(
+            id=n, number=f"ZH-BENCH-{n:04d}", company_id=claim["company_id"],
+            reason=ClawbackReason.EXIT if n % 3 else ClawbackReason.BREACH, trigger_on=today - dt.timedelta(days=n),
+            amount=claim["amount"], repaid=repaid, state=ClawbackState.PARTLY_REPAID if repaid else ClawbackState.OPEN,
+            basis={"reason": "exit", "trigger_on": str(today - dt.timedelta(days=n)), "excluded": [],
+                   "total": str(claim["amount"]), "claims": [{
+                       "claim_id": claim["id"], "number": claim["number"], "batch": f"PC-BENCH-{claim['batch_id']:02d}",
+                       "fund_pool_id": batches[claim["batch_id"] - 1]["fund_pool_id"], "paid_on": str(claim["paid_on"]),
+                       "amount": str(claim["amount"]), "lock_in_until": str(add_years(claim["paid_on"], 2))}]},
+            due_on=today + dt.timedelta(days=30), created_by_id=1))
+        if repaid:
+            pool = pools[batches[claim["batch_id"] - 1]["fund_pool_id"] - 1]
+            repayments.append(dict(id=len(repayments) + 1, clawback_id=n, fund_pool_id=pool["id"], amount=repaid,
+                                   paid_on=today - dt.timedelta(days=1), reference="建行转账", recorded_by_id=1))
+            pool["returned"] += repaid
+            entries.append(dict(pool_id=pool["id"], kind=FundEntryKind.RETURN, amount=repaid,
+                                object_type="clawback_repayment", object_id=len(repayments), actor_id=1,
+                                at=moment(ctx, 1)))
+    insert(conn, FundPool, pools, ctx)
+    insert(conn, FundEntry, entries, ctx)
+    insert(conn, SubsidyBatch, batches, ctx)
+    insert(conn, SubsidyClaim, claims, ctx)
+    insert(conn, WorkflowEvent, events, ctx)
+    insert(conn, Document, docs, ctx)
+    insert(conn, DocumentVersion, versions, ctx)
+    insert(conn, Objection, objections, ctx)
+    insert(conn, Clawback, clawbacks, ctx)
+    insert(conn, ClawbackRepayment, repayments, ctx)
+
+
+REVIEWER_ITEMS = {"technology": 6, "prospects": 3, "cooperation": 2}  # the scheme's reviewer indicators, caps
+
+
+def _figures(rng: random.Random, growth: float = 1.0) -> dict:
+    revenue = Decimal(rng.randint(50, 5000)) * Decimal(10000 * growth).quantize(Decimal("1"))
+    headcount = int(rng.randint(5, 300) * growth)
+    return dict(revenue=revenue, tax_paid=(revenue * Decimal(rng.randint(1, 8)) / 100).quantize(Decimal("1")),
+                rd_expense=(revenue * Decimal(rng.randint(0, 12)) / 100).quantize(Decimal("1")),
+                financing=Decimal(rng.choice([0, 0, 30, 100, 300])) * 10000, headcount=headcount,
+                graduates=headcount // 2, high_level_talents=rng.randint(0, 5), ip_invention=rng.randint(0, 3),
+                ip_utility=rng.randint(0, 6), ip_software=rng.randint(0, 4), new_qualifications=rng.randint(0, 2),
+                new_products=rng.randint(0, 4))
+
+
+def assessment_dataset(conn, ctx: Ctx) -> None:
+    """Last year's campaign closed for filing with a verified filing of every company and two
+    submitted reviewer sheets each (ranked by the benchmark itself), the year before's closed
+    one (for the growth indicators), an interim one open and a cancelled one."""
+    rng, year, n = ctx.rng, ctx.today.year - 1, ctx.size.companies
+    reviewer2 = conn.scalar(sa.select(sa.func.max(User.id))) + 1
+    insert(conn, User, [dict(id=reviewer2, username="bench_reviewer2", display_name=f"reviewer {ctx.fake.name()}",
+                             password_hash=hash_password("Bench@2026"), company_id=None)], ctx)
+    insert(conn, UserRole, [dict(user_id=reviewer2, role=Role.REVIEWER)], ctx)
+    campaigns = [(1, year - 1, CampaignKind.ANNUAL, CampaignState.CLOSED), (2, year, CampaignKind.ANNUAL,
+                                                                              CampaignState.REVIEWING),
+                 (3, year + 1, CampaignKind.INTERIM, CampaignState.OPEN), (4, year, CampaignKind.INTERIM,
+                                                                          CampaignState.CANCELLED)]
+    insert(conn, Campaign, [dict(id=cid, name=f"{y}年度{'考核' if kind == CampaignKind.ANNUAL else '中期考核'}{cid}",
+                                 year=y, kind=kind, scheme_id=1, state=state, opens_on=dt.date(y + 1, 1, 5),
+                                 closes_on=dt.date(y + 1, 3, 31), created_by_id=1,
+                                 published_on=dt.date(y + 1, 4, 27) if state == CampaignState.CLOSED else None,
+                                 appeals_close_on=dt.date(y + 1, 5, 13) if state == CampaignState.CLOSED else None)
+                            for cid, y, kind, state in campaigns], ctx)
+    filings, assignments, scores = [], [], []
+    for campaign_id, count in ((1, n * 7 // 10), (2, n), (3, 50)):
+        for cid in range(1, count + 1):
+            fid = len(filings) + 1
+            verified = campaign_id < 3 or cid % 3 == 0
+            submitted = moment(ctx, 300 if campaign_id == 2 else 20)
+            filings.append(dict(id=fid, campaign_id=campaign_id, company_id=cid,
+                                state=FilingState.VERIFIED if verified else FilingState.SUBMITTED,
+                                submitted_at=submitted, verified_at=submitted if verified else None,
+                                verified_by_id=1 if verified else None,
+                                **_figures(rng, 1.0 if campaign_id == 1 else 1 + rng.random() / 2)))
+            if campaign_id != 2:
+                continue
+            for reviewer in (ctx.users.get("reviewer", 3), reviewer2):
+                aid = len(assignments) + 1
+                assignments.append(dict(id=aid, filing_id=fid, reviewer_id=reviewer, assigned_by_id=1,
+                                        state="submitted", declared_at=submitted, submitted_at=submitted))
+                scores += [dict(assignment_id=aid, indicator=key, score=Decimal(rng.randint(cap * 4, cap * 10)) / 10)
+                           for key, cap in REVIEWER_ITEMS.items()]
+    insert(conn, Filing, filings, ctx)
+    insert(conn, ReviewerAssignment, assignments, ctx)
+    insert(conn, ReviewerScore, scores, ctx)
+    ctx.ids["campaign_id"] = 2
+    ctx.users.setdefault("lead", 4)
+
+
+# exit state → share of the cases; the workflow steps that lead there (after "propose")
+EXIT_STATES = {"proposed": 12, "prepared": 8, "reviewed": 6, "approved": 4, "executed": 30, "archived": 25,
+               "rejected": 5, "withdrawn": 10}
+EXIT_STEPS = {"proposed": [], "prepared": ["prepare"], "reviewed": ["prepare", "review"],
+              "approved": ["prepare", "review", "approve"], "executed": ["prepare", "review", "approve", "execute"],
+              "archived": ["prepare", "review", "approve", "execute", "archive"],
+              "rejected": ["prepare", "review", "reject"], "withdrawn": ["withdraw"]}
+EXIT_TARGET = {"prepare": "prepared", "review": "reviewed", "approve": "approved", "execute": "executed",
+               "archive": "archived", "reject": "rejected", "withdraw": "withdrawn"}
+EXIT_ACTORS = {"prepare": 1, "review": 4, "execute": 1, "archive": 1, "withdraw": 1}
+
+
+def _exit_settlement(exit_on: dt.date, prepared_on: dt.date, arrears: Decimal, deposit: Decimal) -> dict:
+    money = {"arrears": arrears, "clawback": Decimal("0.00"), "damage": Decimal("0.00"), "deposit": deposit,
+             "prepaid": Decimal("0.00"), "deposit_refund": deposit, "prepaid_refund": Decimal("0.00"),
+             "forfeited": Decimal("0.00"), "owed_by_company": arrears, "owed_to_company": deposit,
+             "net": arrears - deposit}
+    return {"exit_on": exit_on.isoformat(), "departure_approved": True, "prepared_on": prepared_on.isoformat(),
+            "policy_version": 1, "leases": [], "clawback": None, "earlier_clawbacks": [], "damage_note": None,
+            "figures": {k: f"{v:.2f}" for k, v in money.items()}}
+
+
+def exits_dataset(conn, ctx: Ctx) -> None:
+    """Some hundreds of exit cases in every state, one company each (at most one open case per
+    company), with their history."""
+    rng, n = ctx.rng, max(200, ctx.size.companies // 2)
+    states = rng.choices(list(EXIT_STATES), weights=list(EXIT_STATES.values()), k=n)
+    commander = conn.scalar(sa.select(sa.func.max(User.id))) + 1
+    insert(conn, User, [dict(id=commander, username="bench_commander", display_name=f"commander {ctx.fake.name()}",
+                             password_hash=hash_password("Bench@2026"), company_id=None)], ctx)
+    insert(conn, UserRole, [dict(user_id=commander, role=Role.COMMANDER)], ctx)
+    actors = EXIT_ACTORS | {"approve": commander, "reject": commander}
+    companies = rng.sample(range(2, ctx.size.companies + 1), n)
+    cases, events = [], []
+    for i, (state, company_id) in enumerate(zip(states, companies, strict=True), start=1):
+        days = rng.randint(5, 700)
+        raised = ctx.today - dt.timedelta(days=days)
+        exit_on = raised + dt.timedelta(days=rng.randint(20, 90))
+        prepared = state not in ("proposed", "withdrawn")
+        arrears, deposit = Decimal(rng.randint(0, 30000)), Decimal(rng.randint(5000, 60000))
+        kind = rng.choice(list(ExitKind))
+        cases.append(dict(
+            id=i, number=f"TC-{raised.year}-B{i:05d}", company_id=company_id, policy_id=1, kind=kind,
+            breach_type="sublet" if kind == ExitKind.BREACH else None,
+            origin=ExitOrigin.SYSTEM if kind in (ExitKind.GRADUATION, ExitKind.LEASE_EXPIRY) else ExitOrigin.OPERATOR,
+            reason="连续两次考核不合格" if kind == ExitKind.CONSECUTIVE_FAILURES else "经核查符合退出条件",
+            state=state, planned_exit_on=exit_on, response_due_on=raised + dt.timedelta(days=14),
+            departure_approved=True, arrears=arrears if prepared else Decimal(0),
+            deposit_refund=deposit if prepared else Decimal(0), net=arrears - deposit if prepared else Decimal(0),
+            checklist={k: {"done": True, "note": None} for k in ("keys", "access_cards", "unit_inspected",
+                                                                  "documents_returned")} if prepared else None,
+            settlement=_exit_settlement(exit_on, raised + dt.timedelta(days=7), arrears, deposit) if prepared else None,
+            executed_on=exit_on if state in ("executed", "archived") else None,
+            created_at=moment(ctx, days), updated_at=moment(ctx, max(days - 10, 0))))
+        events.append(dict(object_type="exit_case", object_id=i, action="propose", from_state="",
+                           to_state="proposed", actor_id=1, comment=None, visible_to_company=True,
+                           at=moment(ctx, days)))
+        source = "proposed"
+        for step_no, action in enumerate(EXIT_STEPS[state], start=1):
+            events.append(dict(object_type="exit_case", object_id=i, action=action, from_state=source,
+                               to_state=EXIT_TARGET[action], actor_id=actors[action], comment="同意",
+                               visible_to_company=True, at=moment(ctx, max(days - 3 * step_no, 0))))
+            source = EXIT_TARGET[action]
+    insert(conn, ExitCase, cases, ctx)
+    insert(conn, WorkflowEvent, events, ctx)
+    ctx.ids["exit_case_id"] = next(c["id"] for c in cases if c["state"] == "executed")
+    ctx.ids["open_exit_case_id"] = next(c["id"] for c in cases if c["state"] == "reviewed")
+
+
 DATASETS = [spaces_dataset, companies_dataset, accounts_dataset, leases_dataset, documents_dataset, audit_dataset,
-            admission_dataset]
+            admission_dataset, ledger_dataset, subsidies_dataset, assessment_dataset, exits_dataset]
 
 
 # --- database --------------------------------------------------------------------------------
@@ -549,6 +961,57 @@ def _capture_renders() -> list:
     return captured
 
 
+def touch_company_name(company_id: int):
+    return sa.update(Company).where(Company.id == company_id).values(name=sa.func.substr(Company.name, 1, 60) + "·")
+
+
+def measure_engine(app, batch_id: int, counter: QueryCounter) -> Row:
+    """policies.calculate for every company against one batch, as an operator computing a whole
+    batch would: per company median, p95 and queries; the total in the note."""
+    from incubator.subsidies import policies
+    times, queries = [], []
+    with app.app_context():
+        session = db.session
+        batch = session.get(SubsidyBatch, batch_id)
+        ids = session.scalars(sa.select(Company.id).order_by(Company.id)).all()
+        start = time.perf_counter()
+        for company_id in ids:
+            counter.count = 0
+            t = time.perf_counter()
+            policies.calculate(session, session.get(Company, company_id), batch)
+            times.append((time.perf_counter() - t) * 1000)
+            queries.append(counter.count)
+        total = time.perf_counter() - start
+        session.rollback()
+    return Row(f"engine, {len(ids):,} companies", median_ms=statistics.median(times), p95_ms=p95(times),
+               queries=spread(queries), note=f"per company; whole batch {total:.2f} s = "
+                                             f"{total * 1000 / len(ids):.2f} ms/company")
+
+
+def measure_ranking(app, ctx: Ctx, counter: QueryCounter) -> Row:
+    """rank_results on the campaign of all companies (scores, ranks, grades, writes the results),
+    then the lead confirms and the operator publishes, so the ranking pages and reports have data."""
+    from incubator.assessment import scoring
+    with app.app_context():
+        session = db.session
+        campaign = session.get(Campaign, ctx.ids["campaign_id"])
+        operator, lead = session.get(User, ctx.users["operator"]), session.get(User, ctx.users["lead"])
+        counter.count = 0
+        start = time.perf_counter()
+        grades = scoring.rank_results(session, operator, campaign)
+        session.commit()
+        seconds = time.perf_counter() - start
+        queries = counter.count
+        scoring.confirm_results(session, lead, campaign)
+        scoring.publish_results(session, operator, campaign)
+        session.commit()
+        from incubator.assessment.models import Result
+        ctx.ids["result_id"] = session.scalar(sa.select(Result.id).where(Result.campaign_id == campaign.id,
+                                                                         Result.company_id == 1))
+    return Row(f"rank {sum(grades.values()):,} filings", median_ms=seconds * 1000, queries=str(queries),
+               note=f"one run, {seconds:.2f} s; " + " ".join(f"{k} {v}" for k, v in sorted(grades.items())))
+
+
 def login(client, user_id: int) -> None:
     with client.application.app_context():
         user = db.session.get(User, user_id)
@@ -600,7 +1063,7 @@ def main(argv=None) -> int:
     ap.add_argument("--documents", type=int, default=20000)
     ap.add_argument("--audit", type=int, default=5000, help="audit entries")
     ap.add_argument("--applications", type=int, default=1000, help="admission applications (10 documents each)")
-    ap.add_argument("--no-pdf", action="store_true", help="skip the dossier and certificate PDFs")
+    ap.add_argument("--no-pdf", action="store_true", help="skip the dossier, certificate and approval-form PDFs")
     ap.add_argument("-v", "--verbose", action="store_true", help="show the app's error log")
     args = ap.parse_args(argv)
 
@@ -628,7 +1091,8 @@ def main(argv=None) -> int:
     print(f"database: {url.split('@')[-1] if '@' in url else url}")
     print(f"migrations {migrate_s:.1f} s; data {time.perf_counter() - start:.1f} s: "
           + ", ".join(f"{k} {v:,}" for k, v in ctx.rows.items()))
-    print(f"{args.requests} requests per page, in process (test client); '!' marks ≥ 10 SQL queries\n")
+    print(f"{args.requests} requests per page, in process (test client); '!' marks ≥ 10 SQL queries; the approval "
+          f"form is the paid claim with the most line items ({ctx.shared['approval_lines']})\n")
 
     counter = QueryCounter(db.engine)
     hello = measure_hello(max(args.requests, 200))
@@ -636,6 +1100,11 @@ def main(argv=None) -> int:
     for key, user_id in ctx.users.items():
         clients[key] = app.test_client()
         login(clients[key], user_id)
+    try:
+        rows.append(measure_ranking(app, ctx, counter))
+    except Exception as exc:  # noqa: BLE001
+        rows.append(Row("rank campaign", status="error", note=f"{type(exc).__name__}: {exc}"[:70]))
+        ctx.ids.setdefault("result_id", 0)
     for page in PAGES:
         last_error.message = ""
         try:
@@ -645,6 +1114,10 @@ def main(argv=None) -> int:
         if row.status == "500" and last_error.message:
             row.note = last_error.message
         rows.append(row)
+    try:
+        rows.append(measure_engine(app, ctx.ids["batch_id"], counter))
+    except Exception as exc:  # noqa: BLE001
+        rows.append(Row("engine (batch)", status="error", note=f"{type(exc).__name__}: {exc}"[:70]))
     if not args.no_pdf:
         try:
             rows += measure_pdf(app, clients["operator"], "dossier", f"/certificates/dossier/{ctx.ids['company_id']}",
@@ -657,6 +1130,17 @@ def main(argv=None) -> int:
                                 touch_application(ctx.ids["application_id"]), counter)
         except Exception as exc:  # noqa: BLE001
             rows.append(Row("certificate PDF", status="error", note=f"{type(exc).__name__}: {exc}"[:70]))
+        try:
+            rows += measure_pdf(app, clients["operator"], "approval",
+                                f"/subsidies/claims/{ctx.ids['claim_id']}/approval.pdf",
+                                touch_company_name(ctx.ids["claim_company_id"]), counter)
+        except Exception as exc:  # noqa: BLE001
+            rows.append(Row("approval PDF", status="error", note=f"{type(exc).__name__}: {exc}"[:70]))
+        try:
+            rows += measure_pdf(app, clients["operator"], "assessment report",
+                                f"/assessment/results/{ctx.ids['result_id']}/report.pdf", touch_company_name(1), counter)
+        except Exception as exc:  # noqa: BLE001
+            rows.append(Row("assessment report PDF", status="error", note=f"{type(exc).__name__}: {exc}"[:70]))
     print_table(rows, hello.median_ms)
     print(f"\ntotal {time.perf_counter() - total:.0f} s")
     db.engine.dispose()

@@ -98,6 +98,15 @@ def register_cli(app: Flask) -> None:
         numbers = run()
         click.echo(f"{len(numbers)} subsidy claim(s) lapsed{': ' + ', '.join(numbers) if numbers else '.'}")
 
+    @app.cli.command("propose-exits")
+    def propose_exits():
+        """Propose exit cases: assessment exit proposals, graduations, leases ending (the daily job does this too)."""
+        from .jobs import propose_exits as run
+        proposed, withdrawn = run()
+        click.echo(f"{len(proposed)} exit case(s) proposed{': ' + ', '.join(proposed) if proposed else '.'}")
+        if withdrawn:
+            click.echo(f"{len(withdrawn)} withdrawn: {', '.join(withdrawn)}")
+
     @app.cli.command("audit-verify")
     def audit_verify():
         """Recompute the audit hash chain; exit 1 if it was tampered with."""

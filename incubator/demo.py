@@ -26,6 +26,7 @@ from .admission.models import ApplicationState
 from .audit.services import record
 from .companies.models import Agent, Company, CompanyStatus, IndustryTrack, Qualification, QualificationKind
 from .core.calendar import add_working_days
+from .core.formatting import today as shanghai_today
 from .core.models import WorkflowEvent
 from .core.roles import Role
 from .core.system import SYSTEM
@@ -193,7 +194,7 @@ def database_is_empty(session: Session) -> bool:
 
 def seed_demo(session: Session, today: dt.date | None = None) -> None:
     """Load the demo community into an empty, migrated database (flushes; the caller commits)."""
-    today = today or dt.date.today()
+    today = today or shanghai_today()  # the services' today (Asia/Shanghai), not the machine's UTC date
     rng = random.Random(SEED)  # nosec B311
     fake = Faker("zh_CN")
     fake.seed_instance(SEED)
@@ -212,6 +213,10 @@ def seed_demo(session: Session, today: dt.date | None = None) -> None:
                                     and c.id not in leased], password_hash)
     from .demo_subsidies import seed_subsidies  # builds on this module's helpers
     seed_subsidies(session, today, password_hash)
+    from .demo_assessment import seed_assessment
+    seed_assessment(session, today, password_hash)
+    from .demo_exits import seed_exits
+    seed_exits(session, today)
     record(session, None, "demo.seed", None, summary="Demo community loaded",
            after={"carriers": len(CARRIERS), "units": sum(len(p) for p in pools.values()),
                   "companies": len(companies), "showcase_company_id": showcase.id})

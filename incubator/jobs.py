@@ -104,3 +104,23 @@ def lapse_subsidy_claims() -> list[str]:
 def lapse_subsidy_claims_daily() -> list[str]:
     with _flask_app().app_context():
         return lapse_subsidy_claims()
+
+
+def propose_exits() -> tuple[list[str], list[str]]:
+    """Turn assessment exit proposals, graduations and leases ending into exit cases, and withdraw
+    the cases whose ground went away; the case numbers (proposed, withdrawn)."""
+    from .exits.triggers import propose_exits as run
+
+    session = db.Session()
+    try:
+        proposed, withdrawn = run(session)
+        session.commit()
+        return [c.number for c in proposed], [c.number for c in withdrawn]
+    finally:
+        session.close()
+
+
+@huey.periodic_task(crontab(hour="16", minute="20"))  # 00:20 in Beijing
+def propose_exits_daily() -> tuple[list[str], list[str]]:
+    with _flask_app().app_context():
+        return propose_exits()

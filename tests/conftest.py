@@ -142,7 +142,8 @@ def committed_db(app):
         shipped = {"admission_policies": lambda t: sa.and_(t.c.version == 1, t.c.carrier_id.is_(None),
                                                             t.c.track.is_(None), t.c.created_by_id.is_(None)),
                    "support_types": lambda t: t.c.id <= 6,
-                   "subsidy_policies": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None)),
+                   "subsidy_policies": lambda t: sa.and_(t.c.support_type_id <= 6, t.c.version == 1,
+                                                         t.c.created_by_id.is_(None)),
                    "assessment_schemes": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None)),
                    "exit_policies": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None))}
         for table in reversed(Base.metadata.sorted_tables):

@@ -32,7 +32,7 @@ from incubator.documents.storage import file_store
 from incubator.leases.services import create_lease
 from incubator.spaces.models import UnitType
 
-from . import access_assessment, access_subsidies
+from . import access_assessment, access_exits, access_subsidies
 from .factories import make_company, make_unit, make_user
 
 STAFF = ["operator", "reviewer", "lead", "deputy", "commander", "supervisor", "admin"]
@@ -161,6 +161,7 @@ MATRIX: dict[str, Row] = {
     "admission.create_round": Row("/admission/rounds", EDITORS, "POST"),
     **access_subsidies.rows(Row),
     **access_assessment.rows(Row),
+    **access_exits.rows(Row),
 }
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -210,7 +211,8 @@ def world(session):
            "qualification": qualification.id, "agent": agent.id, "invitation": invitation.id, "token": token,
            "target": make_user(session, Role.REVIEWER).id, "application": application.id,
            "assignment": assignment.id, "material": material.versions[0].id, "policy": policy.id,
-           **access_subsidies.build(session, company, lease), **access_assessment.build(session, people, company)}
+           **access_subsidies.build(session, company, lease), **access_assessment.build(session, people, company),
+           **access_exits.build(session, company)}
     session.commit()
     return people, ids
 

@@ -71,7 +71,9 @@ def test_unit_sizes_rents_and_labels_are_realistic(demo):
 
 def test_demo_users_have_their_roles_and_the_demo_password(demo):
     users = {u.username: u for u in demo.scalars(sa.select(User))}
-    assert set(users) == set(STAFF_ROLES) | set(MEMBERS) | set(APPLICANT_MEMBERS)
+    tenants = {n for n in users if n.startswith("tenant")}  # the claiming tenants' members (subsidy demo)
+    assert tenants and all(users[n].role_set == {Role.COMPANY} for n in tenants)
+    assert set(users) == set(STAFF_ROLES) | set(MEMBERS) | set(APPLICANT_MEMBERS) | tenants
     for name, role in STAFF_ROLES.items():
         assert users[name].role_set == {role} and users[name].company_id is None
         assert " " in users[name].display_name  # e.g. 运营专员 王敏

@@ -25,6 +25,7 @@ class DocumentKind(LabeledEnum):
     RECTIFICATION_NOTICE = "rectification_notice"
     EXIT_NOTICE = "exit_notice"
     GRADUATION_CERTIFICATE = "graduation_certificate"
+    EXIT_SETTLEMENT = "exit_settlement"  # 退出结算单
     EXCELLENCE_CERTIFICATE = "excellence_certificate"  # 年度优秀入驻企业
 
 
@@ -42,6 +43,7 @@ DocumentKind.__labels__ = {
     DocumentKind.RECTIFICATION_NOTICE: _l("Rectification notice"),
     DocumentKind.EXIT_NOTICE: _l("Exit notice"),
     DocumentKind.GRADUATION_CERTIFICATE: _l("Graduation certificate"),
+    DocumentKind.EXIT_SETTLEMENT: _l("Exit settlement statement"),
     DocumentKind.EXCELLENCE_CERTIFICATE: _l("Outstanding tenant of the year certificate"),
 }
 
@@ -60,6 +62,7 @@ KIND_PREFIX = {
     DocumentKind.RECTIFICATION_NOTICE: "ZG",
     DocumentKind.EXIT_NOTICE: "TC",
     DocumentKind.GRADUATION_CERTIFICATE: "BY",
+    DocumentKind.EXIT_SETTLEMENT: "JS",
     DocumentKind.EXCELLENCE_CERTIFICATE: "YX",
 }
 

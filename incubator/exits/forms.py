@@ -26,7 +26,7 @@ EVENT_LABELS = {"acquired": _l("Acquired by another company"), "listed": _l("Lis
 CHECKLIST_LABELS = {"keys": _l("Keys returned"), "access_cards": _l("Access cards returned"),
                     "unit_inspected": _l("Unit inspected (damage recorded below)"),
                     "documents_returned": _l("Documents and materials handed over")}
-_DATE = _l("Please enter a valid date (YYYY-MM-DD).")
+_DATE = _l("Please enter the date (YYYY-MM-DD).")
 
 
 def _reason(label, required=True):

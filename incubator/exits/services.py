@@ -22,7 +22,7 @@ from ..certificates.services import revoke_document
 from ..companies.models import Company, CompanyStatus
 from ..core.calendar import add_working_days
 from ..core.errors import ConcurrentChange, DomainError, PermissionDenied, TransitionNotAllowed
-from ..core.formatting import format_date, today
+from ..core.formatting import today
 from ..core.models import WorkflowEvent
 from ..core.roles import STAFF_EDITORS, Role
 from ..core.system import SYSTEM
@@ -74,7 +74,7 @@ def check_exit_date(day, company: Company, on: dt.date | None = None) -> dt.date
         raise DomainError(_("Please enter the exit date."), field="planned_exit_on")
     if company.moved_in_on and day < company.moved_in_on:
         raise DomainError(_("The exit date cannot be before the company moved in (%(day)s).",
-                            day=format_date(company.moved_in_on)), field="planned_exit_on")
+                            day=company.moved_in_on.isoformat()), field="planned_exit_on")
     if day > on + dt.timedelta(days=MAX_DAYS_AHEAD):
         raise DomainError(_("The exit date can be at most two years ahead."), field="planned_exit_on")
     return day
@@ -211,7 +211,8 @@ def respond(session: Session, actor, case: ExitCase, *, response: str, agrees: b
 
 
 def withdraw(session: Session, actor, case: ExitCase, reason: str) -> ExitCase:
-    """The operator withdraws a case before the approval; a company only its own request."""
+    """The operator withdraws a case before the approval, the commander after it; a company only
+    its own request."""
     if not actor.has_role(*STAFF_EDITORS) and is_owner(actor, case) and case.origin != ExitOrigin.COMPANY:
         raise PermissionDenied(_("A company can withdraw only its own exit request."))
     EXIT_FLOW.apply(session, actor, case, "withdraw", comment=_text(reason, "comment"))
@@ -242,7 +243,7 @@ def prepare(session: Session, actor, case: ExitCase, *, exit_on: dt.date, depart
     items = _checklist(checklist)
     if not all(i["done"] for i in items.values()):
         raise DomainError(_("The unit inspection and the hand-over (keys, access cards, documents) must all be "
-                            "done before the settlement goes to review."), field="checklist")
+                            "done before the settlement goes to review."))
     damage_note = _text(damage_note, "damage_note", required=False)
     if damage and not damage_note:
         raise DomainError(_("Please say what the damage deduction is for."), field="damage_note")
@@ -279,7 +280,7 @@ def decide(session: Session, actor, case: ExitCase, *, approve: bool, reason: st
     EXIT_FLOW.check(session, actor, case, action)
     if approve and response_pending(case):
         raise DomainError(_("The company may respond until %(day)s; decide after it has responded or the time "
-                            "is up.", day=format_date(case.response_due_on)))
+                            "is up.", day=case.response_due_on.isoformat()))
     reason = _text(reason, "comment", required=not approve)
     EXIT_FLOW.apply(session, actor, case, action, comment=reason, values={"decision_reason": reason})
     return case
@@ -340,7 +341,7 @@ def execute(session: Session, actor, case: ExitCase) -> ExitCase:
     EXIT_FLOW.check(session, actor, case, "execute")
     exit_on, day = case.planned_exit_on, today()
     if exit_on > day:
-        raise DomainError(_("The exit date (%(day)s) has not come yet.", day=format_date(exit_on)))
+        raise DomainError(_("The exit date (%(day)s) has not come yet.", day=exit_on.isoformat()))
     proposal = case.assessment_proposal
     if proposal is not None and proposal.state != ExitProposalState.OPEN:
         raise TransitionNotAllowed(_("The assessment's exit proposal behind this case is %(state)s (a grade lifted on "

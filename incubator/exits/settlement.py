@@ -90,6 +90,13 @@ class Settlement:
                 "damage_note": self.damage_note, "figures": self.figures.as_dict()}
 
 
+def stored_figures(case: ExitCase) -> rules.Figures | None:
+    """The figures of the prepared settlement (what the lead and the commander see and approve)."""
+    if not case.settlement:
+        return None
+    return rules.Figures(**{k: Decimal(v) for k, v in case.settlement["figures"].items()})
+
+
 def compute(session: Session, case: ExitCase, *, exit_on: dt.date, departure_approved: bool,
             damage: Decimal = ZERO, damage_note: str | None = None) -> Settlement:
     leases = [lease_position(session, lease, exit_on) for lease in leases_in_force(session, case.company_id)]

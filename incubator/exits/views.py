@@ -84,7 +84,8 @@ def index():
     if f["state"]:
         stmt = stmt.where(ExitCase.state == f["state"])
     page = paginate(db.session, stmt, parse_page(request.args.get("page")))
-    years = sorted({d.year for d in db.session.scalars(sa.select(ExitCase.planned_exit_on).distinct())}, reverse=True)
+    year = sa.extract("year", ExitCase.planned_exit_on)
+    years = [int(y) for y in db.session.scalars(sa.select(year).distinct().order_by(year.desc()))]
     return render_template("exits/index.html", page=page, f=f, counts=counts, total=sum(counts.values()),
                            pill_args={k: v for k, v in request.args.items() if k not in ("page", "state")},
                            states=list(S), kinds=list(ExitKind), years=years,
@@ -135,7 +136,7 @@ def render_case(case: ExitCase, viewer: str, status: int = 200, **forms):
         action_labels=ACTION_LABELS, states=S, evidence=services.evidence(db.session, case),
         events=named_history(db.session, EXIT_FLOW.name, case.id) if not owner else [],
         history=history(db.session, EXIT_FLOW.name, case.id, company_view=True) if owner else [],
-        conditions=_conditions_shown(case), checklist_labels=CHECKLIST_LABELS,
+        conditions=_conditions_shown(case), checklist_labels=CHECKLIST_LABELS, fig=settlement.stored_figures(case),
         response_pending=services.response_pending(case),
         proposal_dismissed=proposal is not None and proposal.state == ExitProposalState.DISMISSED,
         **forms), status
@@ -283,7 +284,7 @@ def archive(case_id: int):
 
 
 @bp.post("/<int:case_id>/withdraw")
-@roles_required(*STAFF_EDITORS, Role.COMPANY)
+@roles_required(*STAFF_EDITORS, Role.COMMANDER, Role.COMPANY)
 def withdraw(case_id: int):
     case, viewer = load_case(case_id)
     form = CommentForm()
@@ -309,4 +310,4 @@ def execute(case_id: int):
                         day=case.planned_exit_on.isoformat()))
 
 
-from . import views_company  # noqa: E402,F401 - the company's pages add their routes to bp
+from . import views_company, views_documents  # noqa: E402,F401 - the company's pages and the documents add their routes to bp

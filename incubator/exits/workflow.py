@@ -3,8 +3,9 @@
 proposed → settlement prepared (operator) → reviewed (work-group lead) → approved (commander)
 → executed (operator, on or after the exit date) → archived. The lead or the commander can send
 a settlement back; the commander can reject; the operator (or the company, its own request)
-can withdraw before the approval. The company may respond to the stated reason at any step
-before the commander decides (a step onto the same state, so it shows in the history).
+can withdraw before the approval, the commander after it. The company may respond to the stated
+reason at any step before the commander decides (a step onto the same state, so it shows in the
+history).
 
 Four eyes: the lead reviews no settlement they prepared or case they raised; the commander
 approves no case they raised, prepared or reviewed (core.workflow `not_after`; a case's
@@ -33,6 +34,8 @@ EXIT_FLOW = Workflow("exit_case", ExitCase, [
     rule("execute", S.APPROVED, S.EXECUTED, roles=STAFF_EDITORS),
     rule("archive", S.EXECUTED, S.ARCHIVED, roles=STAFF_EDITORS),
     rule("withdraw", BEFORE_APPROVAL, S.WITHDRAWN, roles=STAFF_EDITORS, owner=True, needs_comment=True),
+    # once approved only the commander can call the exit off (its ground went away before the exit date)
+    rule("withdraw", S.APPROVED, S.WITHDRAWN, roles=[Role.COMMANDER], needs_comment=True),
 ])
 
 # how each step reads in a case's history

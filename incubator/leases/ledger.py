@@ -15,7 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from ..audit.services import record
 from ..companies.models import Company
@@ -75,7 +75,8 @@ def _money(value) -> Decimal:
 
 
 def _overdue(day: dt.date):
-    return sa.and_(RentCharge.due_on < day, _UNPAID)
+    # settled_on IS NULL is implied by _UNPAID; it lets the partial index skip the settled history
+    return sa.and_(RentCharge.settled_on.is_(None), RentCharge.due_on < day, _UNPAID)
 
 
 # --- reads other modules use ----------------------------------------------------------------------
@@ -98,6 +99,7 @@ def charges_between(session: Session, company_id: int, start: dt.date, end: dt.d
     return list(session.scalars(
         sa.select(RentCharge).where(RentCharge.company_id == company_id, RentCharge.period_start <= end,
                                     RentCharge.period_end >= start)
+        .options(noload(RentCharge.payments))  # the engine reads the charge's totals, not its payments
         .order_by(RentCharge.period_start, RentCharge.lease_id)))
 
 
@@ -200,8 +202,8 @@ def _reprice(session: Session, charge: RentCharge, period_end: dt.date, rent: De
 def close_ledger(session: Session, actor, lease: Lease) -> None:
     """When a lease ends or is terminated: charge every period up to its last day, drop the
     charges after it that nothing was paid on, and cut an unsettled charge across the last day
-    down to it. Charges with money on them are otherwise kept as they are (the payments stay on
-    record; a refund is settled outside the ledger)."""
+    down to it. A later charge with money on it owes nothing any more (its payments stay on record
+    as a refund due, settled outside the ledger); a settled charge across the last day is kept."""
     last = last_billed_day(lease)
     generate_charges(session, actor, lease, last)
     removed, cut = [], []
@@ -214,7 +216,10 @@ def close_ledger(session: Session, actor, lease: Lease) -> None:
                 raise ConcurrentChange(_("Someone else changed this record first. Please reload and try again."))
             session.expunge(charge)
             removed.append(f"{charge.period_start}/{charge.period_end}")
-        elif charge.period_start <= last and not charge.is_settled:
+        elif charge.period_start > last:  # paid ahead for a period after the end: nothing is owed for it,
+            cut.append(f"{charge.period_start}/{charge.period_end} → 0")  # what was paid is a refund due
+            _reprice(session, charge, charge.period_end, ZERO, ZERO)
+        elif not charge.is_settled:
             cut.append(f"{charge.period_start}/{charge.period_end} → {last}")
             _reprice(session, charge, last, period_rent(lease.area, charge.rent_per_m2, charge.period_start, last),
                      period_rent(lease.area, lease.property_fee_per_m2, charge.period_start, last))

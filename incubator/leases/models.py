@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum, enum_column
@@ -94,6 +95,9 @@ class RentCharge(Base):
         UniqueConstraint("lease_id", "period_start"),
         CheckConstraint("period_end >= period_start", name="period"),
         CheckConstraint("rent >= 0 AND property_fee >= 0 AND paid >= 0", name="amounts"),
+        # arrears read only the open charges: the settled history grows every month
+        Index("ix_rent_charges_open", "company_id", "due_on", sqlite_where=sa.text("settled_on IS NULL"),
+              postgresql_where=sa.text("settled_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -306,7 +306,7 @@ def disburse(session: Session, actor, claim: SubsidyClaim, *, reference: str | N
     return claim
 
 
-ORIGINALS_STATES = frozenset(C) - {C.DRAFT, C.WITHDRAWN}
+ORIGINALS_STATES = frozenset(C) - {C.DRAFT, C.WITHDRAWN, C.LAPSED, C.REJECTED}  # papers of a live or paid claim
 
 
 def record_originals(session: Session, actor, claim: SubsidyClaim, received_on: dt.date | None,
@@ -316,7 +316,7 @@ def record_originals(session: Session, actor, claim: SubsidyClaim, received_on: 
     if not actor.has_role(*STAFF_EDITORS):
         raise PermissionDenied(_("You are not allowed to do this."))
     if claim.state not in ORIGINALS_STATES:
-        raise TransitionNotAllowed(_("The originals are received for a submitted claim."))
+        raise TransitionNotAllowed(_("Originals can be recorded only for a claim that is under way or paid."))
     if not isinstance(received_on, dt.date):
         raise DomainError(_("Please enter the date the originals were received."), field="received_on")
     if received_on > day:

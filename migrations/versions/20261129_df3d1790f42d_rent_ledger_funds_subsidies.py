@@ -139,6 +139,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_rent_charges_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_rent_charges_due_on'), ['due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_rent_charges_lease_id'), ['lease_id'], unique=False)
+        batch_op.create_index('ix_rent_charges_open', ['company_id', 'due_on'], unique=False,
+                              sqlite_where=sa.text('settled_on IS NULL'), postgresql_where=sa.text('settled_on IS NULL'))
 
     op.create_table('subsidy_batches',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -369,6 +371,8 @@ def downgrade() -> None:
 
     op.drop_table('subsidy_batches')
     with op.batch_alter_table('rent_charges', schema=None) as batch_op:
+        batch_op.drop_index('ix_rent_charges_open', sqlite_where=sa.text('settled_on IS NULL'),
+                            postgresql_where=sa.text('settled_on IS NULL'))
         batch_op.drop_index(batch_op.f('ix_rent_charges_lease_id'))
         batch_op.drop_index(batch_op.f('ix_rent_charges_due_on'))
         batch_op.drop_index(batch_op.f('ix_rent_charges_company_id'))

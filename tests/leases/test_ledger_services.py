@@ -301,11 +301,14 @@ def test_termination_removes_later_unpaid_charges_and_cuts_the_last(session, par
         (D(2026, 1, 1), D(2026, 1, 31), Decimal("5422.50"), Decimal("602.50")),
         (D(2026, 2, 1), D(2026, 2, 28), Decimal("5422.50"), Decimal("602.50")),
         (D(2026, 3, 1), D(2026, 3, 10), Decimal("1749.19"), Decimal("194.35")),  # 10/31, partly paid
-        (D(2026, 4, 1), D(2026, 4, 30), Decimal("5422.50"), Decimal("602.50")),  # money on it: kept
+        (D(2026, 4, 1), D(2026, 4, 30), Decimal("0.00"), Decimal("0.00")),  # paid ahead: owes nothing now
     ]
     assert mar.outstanding == Decimal("943.54")
+    assert apr.is_settled and apr.paid - apr.amount == Decimal("500.00")  # a refund due, not arrears
+    assert ledger.overdue_total(session, lease.company_id, D(2026, 12, 31)) == Decimal("6968.54")  # Feb + Mar
     entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "lease.charges_closed"))
-    assert len(entry.after["removed"]) == 8 and entry.after["cut"] == ["2026-03-01/2026-03-31 → 2026-03-10"]
+    assert len(entry.after["removed"]) == 8 and entry.after["cut"] == ["2026-03-01/2026-03-31 → 2026-03-10",
+                                                                     "2026-04-01/2026-04-30 → 0"]
     assert _count(session, RentPayment) == 3
 
 
