@@ -220,7 +220,9 @@ class _Seed:
             company = companies.create_company(self.s, self.operator, {
                 "name": "东莞市启航储能科技有限公司", "credit_code": code, "legal_rep": "陈启航",
                 "contact_name": "陈启航", "contact_phone": "13800138000", "track": IndustryTrack.NEW_ENERGY,
-                "sub_field": "储能", "status": CompanyStatus.APPLICANT})
+                "sub_field": "储能", "status": CompanyStatus.APPLICANT, "founded_on": t - 200 * DAY,
+                "registered_capital": Decimal("5000000.00"), "headcount": 18, "talents_bachelor": 12,
+                "talents_high_level": 2})
         start = t + 15 * DAY
         fee = PROPERTY_FEE[unit.type]
         with self.on(working_day(t - 2 * DAY, -1)):
