@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -41,8 +38,8 @@ from incubator.core.formatting import format_date
 from incubator.core.roles import Role
 
 from ..factories import make_company, make_user
+from ..pdfs import ARTIFACTS, cjk, get_pdf, issued, nospace, pdf_text
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EVIL = '=HYPERLINK("http://evil.example/x","点我查看考核结果")'
 D = Decimal
@@ -163,60 +160,6 @@ def docs(session, scheme):
     session.add(w.rect)
     session.flush()
     return w
-
-
-# --- helpers ----------------------------------------------------------------------------------------
-
-def pdf_text(data: bytes) -> str:
-    """The text of every page, without the line breaks and spaces layout puts in."""
-    return "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def embedded_fonts(data: bytes) -> set[str]:
-    names = set()
-    for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            for d in font.get("/DescendantFonts", [font]):
-                desc = d.get_object().get("/FontDescriptor")
-                if desc and any(k in desc.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                    names.add(str(font["/BaseFont"]))
-    return names
-
-
-def keep(name: str, data: bytes) -> None:
-    """Save the PDF and its pages as PNG under test-artifacts/ to look at the layout."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.pdf"
-    path.write_bytes(data)
-    for stale in ARTIFACTS.glob(f"{name}-[0-9]*.png"):  # pages of an earlier, longer render
-        stale.unlink()
-    if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "100", str(path), str(ARTIFACTS / name)], check=True, timeout=60)
-
-
-def get_pdf(client, path: str, name: str | None = None) -> bytes:
-    resp = client.get(path)
-    assert resp.status_code == 200, resp.data[:300]
-    assert resp.mimetype == "application/pdf"
-    if name:
-        keep(name, resp.data)
-    return resp.data
-
-
-def issued(session, kind: str, subject_type: str, subject_id: int) -> list[IssuedDocument]:
-    return list(session.scalars(sa.select(IssuedDocument).where(
-        IssuedDocument.kind == kind, IssuedDocument.subject_type == subject_type,
-        IssuedDocument.subject_id == subject_id).order_by(IssuedDocument.id)))
-
-
-def nospace(value: str) -> str:
-    return "".join(value.split())
-
-
-def cjk(data: bytes) -> bool:
-    fonts = embedded_fonts(data)
-    return any("Noto-Sans-CJK-SC" in f for f in fonts) and any("Noto-Serif-CJK-SC" in f for f in fonts)
 
 
 # --- 绩效考核报告 ------------------------------------------------------------------------------------------

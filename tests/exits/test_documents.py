@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -26,9 +23,10 @@ from incubator.core.roles import Role
 from incubator.exits.models import BreachType, ExitCase, ExitKind, ExitOrigin, ExitPolicy
 from incubator.exits.models import ExitState as S
 
+from .. import pdfs
 from ..factories import make_company, make_user
+from ..pdfs import ARTIFACTS, cjk, get_pdf, pdf_text
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EVIL = '=HYPERLINK("http://evil.example/x","查看退出结算")'
 CHECKED = {"keys": {"done": True, "note": "交还钥匙6把"}, "access_cards": {"done": True, "note": "门禁卡4张已注销"},
@@ -230,48 +228,8 @@ def exits(session):
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
-def pdf_text(data: bytes) -> str:
-    """The text of every page, without the line breaks and spaces layout puts in."""
-    return "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def cjk(data: bytes) -> bool:
-    """Both CJK fonts are embedded (the glyphs are in the file, not left to the reader's machine)."""
-    names = set()
-    for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            for d in font.get("/DescendantFonts", [font]):
-                desc = d.get_object().get("/FontDescriptor")
-                if desc and any(k in desc.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                    names.add(str(font["/BaseFont"]))
-    return any("Noto-Sans-CJK-SC" in n for n in names) and any("Noto-Serif-CJK-SC" in n for n in names)
-
-
-def keep(name: str, data: bytes) -> None:
-    """Save the PDF and its pages as PNG under test-artifacts/ to look at the layout."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.pdf"
-    path.write_bytes(data)
-    for stale in ARTIFACTS.glob(f"{name}-[0-9]*.png"):
-        stale.unlink()
-    if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "100", str(path), str(ARTIFACTS / name)], check=True, timeout=60)
-
-
-def get_pdf(client, path: str, name: str | None = None) -> bytes:
-    resp = client.get(path)
-    assert resp.status_code == 200, resp.data[:300]
-    assert resp.mimetype == "application/pdf"
-    if name:
-        keep(name, resp.data)
-    return resp.data
-
-
 def issued(session, kind: str, case: ExitCase) -> list[IssuedDocument]:
-    return list(session.scalars(sa.select(IssuedDocument).where(
-        IssuedDocument.kind == kind, IssuedDocument.subject_type == "exit_case", IssuedDocument.subject_id == case.id)
-        .order_by(IssuedDocument.id)))
+    return pdfs.issued(session, kind, "exit_case", case.id)
 
 
 def has_all(text: str, *expected: str) -> None:

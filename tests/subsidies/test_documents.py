@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from incubator.certificates.models import IssuedDocument
 from incubator.core.calendar import add_working_days
 from incubator.core.formatting import amount_in_words
 from incubator.core.models import WorkflowEvent
@@ -30,8 +26,8 @@ from incubator.subsidies.models import ClaimState as C
 from incubator.subsidies.models import SubsidyBatch, SubsidyClaim, SubsidyPolicy, SupportType
 
 from ..factories import make_company, make_user
+from ..pdfs import ARTIFACTS, embedded_fonts, get_pdf, issued, nospace, pdf_text
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EVIL = '=HYPERLINK("http://evil.example/x","点我领取补贴")'
 
@@ -182,54 +178,6 @@ def _claim(session, w, company, n, state, amount, calc=None, role="lead", **kw) 
     session.add(claim)
     session.flush()
     return claim
-
-
-# --- helpers ----------------------------------------------------------------------------------------
-
-def pdf_text(data: bytes) -> str:
-    """The text of every page, without the line breaks and spaces layout puts in."""
-    return "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def embedded_fonts(data: bytes) -> set[str]:
-    """Base names of the fonts whose glyphs are embedded in the PDF."""
-    names = set()
-    for page in PdfReader(io.BytesIO(data)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            for d in font.get("/DescendantFonts", [font]):
-                desc = d.get_object().get("/FontDescriptor")
-                if desc and any(k in desc.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                    names.add(str(font["/BaseFont"]))
-    return names
-
-
-def keep(name: str, data: bytes) -> None:
-    """Save the PDF and its pages as PNG under test-artifacts/ to look at the layout."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.pdf"
-    path.write_bytes(data)
-    if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "100", str(path), str(ARTIFACTS / name)], check=True, timeout=60)
-
-
-def get_pdf(client, path: str, name: str | None = None) -> bytes:
-    resp = client.get(path)
-    assert resp.status_code == 200, resp.data[:300]
-    assert resp.mimetype == "application/pdf"
-    if name:
-        keep(name, resp.data)
-    return resp.data
-
-
-def issued(session, kind: str, subject_type: str, subject_id: int) -> list[IssuedDocument]:
-    return list(session.scalars(sa.select(IssuedDocument).where(
-        IssuedDocument.kind == kind, IssuedDocument.subject_type == subject_type,
-        IssuedDocument.subject_id == subject_id).order_by(IssuedDocument.id)))
-
-
-def nospace(value: str) -> str:
-    return "".join(value.split())
 
 
 # --- 补贴审批表 -----------------------------------------------------------------------------------------
