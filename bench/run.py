@@ -107,6 +107,9 @@ PAGES = [
     Page("home", "/"),
     Page("companies", "/companies/"),
     Page("companies ?q=科技", "/companies/?q=科技"),
+    Page("companies export (every page, xlsx)", "/companies/export.xlsx"),
+    Page("claims export ?q=科技 (xlsx)", "/subsidies/claims/export.xlsx?q=科技"),
+    Page("arrears export (xlsx)", "/leases/arrears/export.xlsx"),
     Page("company detail", "/companies/{company_id}"),
     Page("spaces", "/spaces/"),
     Page("units", "/spaces/units"),
@@ -144,6 +147,25 @@ PAGES = [
     Page("exits ?q=科技", "/exits/?q=科技"),
     Page("exit case (executed)", "/exits/{exit_case_id}"),
     Page("exit case (reviewed)", "/exits/{open_exit_case_id}"),
+    Page("HQ budget", "/budget/"),
+    Page("HQ budget last year", "/budget/?year={last_year}", user="commander"),
+    Page("expense requests", "/budget/requests"),
+    Page("expense requests ?q=服务", "/budget/requests?q=服务"),
+    Page("expense requests ?state=submitted", "/budget/requests?state=submitted"),
+    Page("expense requests export (xlsx)", "/budget/requests/export.xlsx?year={last_year}"),
+    Page("expense request (paid)", "/budget/requests/{expense_request_id}"),
+    Page("expense request (deputy tier, waiting)", "/budget/requests/{open_expense_request_id}"),
+    Page("budget setting page", "/budget/{this_year}/edit"),
+    Page("meetings", "/meetings/"),
+    Page("meetings ?q=协调", "/meetings/?q=协调"),
+    Page("waiting for a meeting", "/meetings/pending"),
+    Page("meeting (held, minutes)", "/meetings/{meeting_id}"),
+    Page("meeting (scheduled, secretary)", "/meetings/{open_meeting_id}"),
+    Page("dashboard (operator)", "/dashboard/"),
+    Page("dashboard (commander)", "/dashboard/", user="commander"),
+    Page("dashboard last year", "/dashboard/?year={last_year}", user="commander"),
+    Page("reports page", "/reports/", user="commander"),
+    Page("dossier page (200 docs)", "/dossiers/company/{dossier_company_id}"),
 ]
 
 
@@ -785,8 +807,253 @@ def exits_dataset(conn, ctx: Ctx) -> None:
     ctx.ids["open_exit_case_id"] = next(c["id"] for c in cases if c["state"] == "reviewed")
 
 
+BUDGET_STATES = {"paid": 80, "approved": 6, "submitted": 5, "returned": 2, "rejected": 2, "withdrawn": 3, "draft": 2}
+BUDGET_STEPS = {"draft": ["draft"], "submitted": ["draft", "submit"], "returned": ["draft", "submit", "return"],
+                "rejected": ["draft", "submit", "reject"], "withdrawn": ["draft", "submit", "withdraw"],
+                "approved": ["draft", "submit", "approve_lead"], "paid": ["draft", "submit", "approve_lead", "pay"]}
+BUDGET_TARGET = {"draft": "draft", "submit": "submitted", "return": "returned", "reject": "rejected",
+                 "withdraw": "withdrawn", "approve_lead": "approved", "pay": "paid"}
+
+
+def budget_dataset(conn, ctx: Ctx) -> None:
+    """The HQ budget: four years of yearly budgets per category and 1,500 expense requests a year in every
+    state (mostly paid), with their history; line totals are the sums of their requests."""
+    from incubator.budget.models import BudgetCategory, BudgetLine, ExpenseRequest
+
+    rng, this_year = ctx.rng, ctx.today.year
+    categories = [cid for cid, in conn.execute(sa.select(BudgetCategory.id).order_by(BudgetCategory.id))]
+    policy_id = conn.scalar(sa.text("SELECT id FROM budget_policies WHERE version = 1"))
+    requests, events, totals = [], [], {}
+    for year in range(this_year - 3, this_year + 1):
+        for _ in range(1500):
+            n = len(requests) + 1
+            state = rng.choices(list(BUDGET_STATES), weights=list(BUDGET_STATES.values()))[0] \
+                if year == this_year else rng.choice(["paid"] * 9 + ["rejected", "withdrawn"])
+            amount = Decimal(rng.randint(2000, 95000))
+            if n % 50 == 0:
+                amount = Decimal(rng.randint(100000, 450000))
+            tier = "lead" if amount < 100000 else "deputy" if amount < 300000 else "commander"
+            days = (ctx.today - dt.date(year, 1, 1)).days - rng.randint(0, 360) if year < this_year \
+                else rng.randint(1, max(2, ctx.today.timetuple().tm_yday - 1))
+            days = max(days, 1)
+            category = rng.choice(categories)
+            key = (year, category)
+            committed, spent = totals.get(key, (Decimal(0), Decimal(0)))
+            if state == "approved":
+                committed += amount
+            elif state == "paid":
+                spent += amount
+            totals[key] = (committed, spent)
+            requests.append(dict(
+                id=n, number=f"ZC-{year}-B{n:05d}", year=year, category_id=category,
+                title=f"{rng.choice(['办公用品采购', '宣传推广服务', '劳务派遣服务', '专家评审', '设施维护'])}{n}",
+                purpose="按合同及验收单据实列支。", payee=ctx.fake.company(), amount=amount, tier=tier, policy_id=policy_id,
+                state=state, requested_by_id=1, submitted_at=None if state == "draft" else moment(ctx, days),
+                decided_by_id=4 if state in ("approved", "paid", "rejected") else None,
+                decided_at=moment(ctx, max(days - 2, 0)) if state in ("approved", "paid", "rejected") else None,
+                decision_reason=None, payment_reference=f"GK{n:08d}" if state == "paid" else None,
+                paid_on=(ctx.today - dt.timedelta(days=max(days - 9, 0))) if state == "paid" else None,
+                version=len(BUDGET_STEPS[state]), created_at=moment(ctx, days), updated_at=moment(ctx, max(days - 9, 0))))
+            source = ""
+            for step_no, action in enumerate(BUDGET_STEPS[state]):
+                events.append(dict(object_type="expense_request", object_id=n, action=action, from_state=source,
+                                   to_state=BUDGET_TARGET[action], actor_id=4 if action in ("approve_lead", "return", "reject")
+                                   else 1, comment=None, visible_to_company=True,
+                                   at=moment(ctx, max(days - 3 * step_no, 0))))
+                source = BUDGET_TARGET[action]
+    lines = [dict(year=year, category_id=category, budget=(committed + spent) * Decimal("1.15") + Decimal(200000),
+                  committed=committed, spent=spent, note=None, version=1)
+             for (year, category), (committed, spent) in sorted(totals.items())]
+    insert(conn, BudgetLine, lines, ctx)
+    insert(conn, ExpenseRequest, requests, ctx)
+    insert(conn, WorkflowEvent, events, ctx)
+    ctx.ids["expense_request_id"] = next(r["id"] for r in requests if r["state"] == "paid")
+    ctx.ids["open_expense_request_id"] = next((r["id"] for r in requests if r["state"] == "submitted"
+                                               and r["tier"] == "deputy"), requests[-1]["id"])
+    ctx.ids["this_year"] = this_year
+    ctx.ids.setdefault("last_year", this_year - 1)
+
+
+def meetings_dataset(conn, ctx: Ctx) -> None:
+    """Two years of meetings: a monthly coordination meeting and work-group meetings twice a month, held
+    with attendance, ten-odd resolutions each and issued minutes (numbers only, no PDFs); the next
+    coordination meeting scheduled with an agenda of open items."""
+    from incubator.meetings.models import AgendaItem, Attendee, Meeting, MeetingType, Resolution
+
+    rng = ctx.rng
+    types = {code: tid for code, tid in conn.execute(sa.select(MeetingType.code, MeetingType.id))}
+    staff = [uid for uid, in conn.execute(sa.select(User.id).where(User.company_id.is_(None)).order_by(User.id))]
+    chair = conn.scalar(sa.select(User.id).where(User.username == "bench_commander")) or staff[0]
+    claims = [cid for cid, in conn.execute(sa.select(SubsidyClaim.id).order_by(SubsidyClaim.id))] or [1]
+    meetings, items, resolutions, attendees = [], [], [], []
+    plan = [(days, "coordination") for days in range(10, 730, 30)] + \
+           [(days, "work_group_integrated") for days in range(5, 730, 15)]
+    for n, (days, code) in enumerate(sorted(plan, reverse=True), start=1):
+        starts = moment(ctx, days)
+        meetings.append(dict(id=n, number=f"HY-{starts.year}-B{n:04d}", type_id=types[code],
+                             title=f"{starts.year}年{starts.month}月{starts.day}日{'工作协调会' if code == 'coordination' else '综合统筹组工作例会'}",
+                             state="minutes_issued", starts_at=starts, place="现场指挥部第一会议室", chair_id=chair,
+                             secretary_id=staff[0], held_at=starts, minutes="会议听取了各工作组的工作汇报。" * 20,
+                             signed_off_at=starts, version=1, created_at=starts, updated_at=starts))
+        for a, uid in enumerate(staff[:8]):
+            attendees.append(dict(meeting_id=n, user_id=uid, name=f"参会人员{uid}", title="成员", present=a != 3,
+                                  note="请假" if a == 3 else None, position=a))
+        for position in range(1, rng.randint(8, 15)):
+            claim_id = rng.choice(claims)
+            item_id = len(items) + 1
+            items.append(dict(id=item_id, meeting_id=n, position=position, kind="subsidy_claim", object_id=claim_id,
+                              title=f"BT-B-{claim_id:05d} 补贴拨付事项", summary="2026年租金补贴", tier="deputy",
+                              amount=Decimal(rng.randint(100000, 299999)), endpoint="subsidies.claim",
+                              values={"claim_id": claim_id}, state="resolved", added_at=starts, version=1))
+            resolutions.append(dict(item_id=item_id, meeting_id=n, kind="subsidy_claim", object_id=claim_id,
+                                    outcome=rng.choice(["agreed"] * 8 + ["not_agreed", "deferred"]),
+                                    text="同意按核定金额拨付。", version=1, created_at=starts, updated_at=starts))
+    n = len(meetings) + 1
+    starts = moment(ctx, -3)
+    meetings.append(dict(id=n, number=f"HY-{starts.year}-B{n:04d}", type_id=types["coordination"],
+                         title="下月工作协调会", state="scheduled", starts_at=starts, place="现场指挥部第一会议室",
+                         chair_id=chair, secretary_id=staff[0], held_at=None, minutes=None, signed_off_at=None,
+                         version=1, created_at=starts, updated_at=starts))
+    for position in range(1, 13):  # open items on matters no one else holds
+        items.append(dict(id=len(items) + 1, meeting_id=n, position=position, kind="exit_case", object_id=100000 + position,
+                          title=f"TC-B-{position:04d} 退出事项", summary=None, tier=None, amount=None,
+                          endpoint="exits.case",
+                          values={"case_id": ctx.ids.get("open_exit_case_id", 1)}, state="open", added_at=starts,
+                          version=1))
+    for a, uid in enumerate(staff[:8]):
+        attendees.append(dict(meeting_id=n, user_id=uid, name=f"参会人员{uid}", title="成员", present=None, note=None,
+                              position=a))
+    insert(conn, Meeting, meetings, ctx)
+    insert(conn, AgendaItem, items, ctx)
+    insert(conn, Resolution, resolutions, ctx)
+    insert(conn, Attendee, attendees, ctx)
+    ctx.ids["meeting_id"] = 1
+    ctx.ids["open_meeting_id"] = n
+
+
+DOSSIER_DOCUMENTS = 200  # the auditor's dossier benchmark: one company with this many uploaded documents
+
+
+def dossier_dataset(conn, ctx: Ctx) -> None:
+    """One more tenant with 200 uploaded documents (a quarter in 2–3 versions), 30 issued PDFs and 300
+    audit entries of its own — with the files really written to the store, as the dossier reads them.
+    Sizes are those of scans (20–800 KB) and the bytes random, so nothing compresses (like PDFs, JPEGs)."""
+    import hashlib
+
+    from flask import current_app
+
+    from incubator.certificates.models import IssuedDocument
+    from incubator.documents.storage import FileStore
+
+    rng, store = random.Random(77), FileStore(current_app.config["UPLOAD_DIR"])
+    cid = conn.scalar(sa.select(sa.func.max(Company.id))) + 1
+    insert(conn, Company, [dict(id=cid, name="东莞审计档案基准科技有限公司", credit_code=credit_code(rng), legal_rep="周敏",
+                                track=IndustryTrack.DIGITAL, sub_field="工业软件", status=CompanyStatus.TENANT,
+                                moved_in_on=ctx.today - dt.timedelta(days=700), headcount=40)], ctx)
+
+    def stored(label: str) -> tuple[str, str, int]:
+        key = f"{rng.getrandbits(128):032x}"
+        key = f"{key[:2]}/{key[2:4]}/{key}"
+        data = b"%PDF-1.4\n% " + label.encode() + b"\n" + rng.randbytes(rng.randint(20_000, 800_000))
+        path = store.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return key, hashlib.sha256(data).hexdigest(), len(data)
+
+    first_doc = conn.scalar(sa.select(sa.func.max(Document.id))) or 0
+    docs, versions, issued = [], [], []
+    for n in range(1, DOSSIER_DOCUMENTS + 1):
+        doc_id, (category, title) = first_doc + n, rng.choice(DOC_KINDS)
+        count = rng.choice([1, 1, 1, 1, 1, 1, 2, 2, 3])
+        created = moment(ctx, rng.randint(30, 700))
+        docs.append(dict(id=doc_id, company_id=cid, category=category, title=f"{title}（{n}）", created_by_id=1,
+                         created_at=created, current_version_no=count))
+        for no in range(1, count + 1):
+            key, sha256, size = stored(f"{doc_id} v{no}")
+            versions.append(dict(document_id=doc_id, version_no=no, display_name=f"{title}-v{no}.pdf", storage_key=key,
+                                 sha256=sha256, size=size, mime="application/pdf", uploaded_by_id=1,
+                                 uploaded_at=created + dt.timedelta(days=no - 1)))
+    for n in range(1, 31):
+        key, sha256, size = stored(f"issued {n}")
+        issued.append(dict(number=f"SX-DA-BENCH-{n:05d}", kind="company_dossier", title="企业档案", company_id=cid,
+                           subject_type="company", subject_id=cid, verify_code=f"bench-dossier-{n}",
+                           data_fingerprint="0" * 64, sha256=sha256, storage_key=key, size=size, issued_by_id=1,
+                           issued_at=moment(ctx, 700 - 20 * n), valid_until=None, revoked_at=None,
+                           revoked_reason=None, superseded_by_id=None))
+    insert(conn, Document, docs, ctx)
+    insert(conn, DocumentVersion, versions, ctx)
+    insert(conn, IssuedDocument, issued, ctx)
+    last = conn.execute(sa.select(AuditEntry.id, AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
+                        .limit(1)).first()
+    prev, rows = last.hash, []
+    for i in range(1, 301):  # the chain continues from the last sealed entry
+        entry = types.SimpleNamespace(
+            id=last.id + i, seq=last.seq + i, at=moment(ctx, (300 - i) * 2), actor_id=1, actor_name="bench",
+            action=rng.choice(["document.upload", "document.version_add", "company.update", "lease.sign"]),
+            object_type="documents", object_id=first_doc + rng.randint(1, DOSSIER_DOCUMENTS), company_id=cid,
+            summary=f"档案 {i}", before=None, after={"n": i})
+        entry.prev_hash, entry.hash = prev, entry_hash(entry, prev)
+        prev = entry.hash
+        rows.append(vars(entry))
+    insert(conn, AuditEntry, rows, ctx)
+    ctx.ids["dossier_company_id"] = cid
+    ctx.shared["dossier"] = (len(versions), len(issued), sum(v["size"] for v in versions) + sum(i["size"] for i in issued))
+
+
+def measure_dossier(app, ctx: Ctx, counter: QueryCounter, runs: int = 3) -> Row:
+    """The auditor's dossier ZIP of the 200-document company, built as the background job builds it
+    (tasks.run_job: plan, copy and hash every file, audit sheet, index PDF, store): median of `runs`."""
+    from incubator.documents.storage import file_store
+    from incubator.dossier import services, tasks
+    times, queries, index_ms = [], [], []
+    render = services.render_pdf
+
+    def timed_render(template, context):  # how much of it is the index PDF
+        start = time.perf_counter()
+        try:
+            return render(template, context)
+        finally:
+            index_ms.append((time.perf_counter() - start) * 1000)
+
+    services.render_pdf = timed_render
+    try:
+        with app.app_context():
+            session = db.session
+            supervisor = session.scalar(sa.select(User).where(User.username == "bench_supervisor"))
+            company = session.get(Company, ctx.ids["dossier_company_id"])
+            for _ in range(runs):
+                job, _created = services.request_dossier(session, supervisor, company)
+                session.commit()
+                counter.count = 0
+                start = time.perf_counter()
+                state = tasks.run_job(job.id)
+                times.append((time.perf_counter() - start) * 1000)
+                queries.append(counter.count)
+                session.refresh(job)
+                if state != "done":
+                    return Row("dossier ZIP", status=state, note=(job.error or "")[:70])
+                size = job.size
+                file_store().path(job.storage_key).unlink()  # 126 MB each: the throwaway store keeps none
+    finally:
+        services.render_pdf = render
+    versions, issued, stored = ctx.shared["dossier"]
+    median = statistics.median(times)
+    return Row(f"dossier ZIP, {DOSSIER_DOCUMENTS} docs", median_ms=median, p95_ms=max(times), queries=spread(queries),
+               kb=size / 1024, note=f"{versions} versions + {issued} issued, {stored / 2**20:.0f} MB; index PDF "
+                                        f"{statistics.median(index_ms) / 1000:.1f} s of it; median of {runs}")
+
+
+def reports_dataset(conn, ctx: Ctx) -> None:
+    """No rows of its own (the dashboard and the reports read everyone's): the commander signs in to them."""
+    ctx.users["commander"] = conn.scalar(sa.select(User.id).where(User.username == "bench_commander")) or 1
+    ctx.ids["last_year"] = ctx.today.year - 1
+
+
 DATASETS = [spaces_dataset, companies_dataset, accounts_dataset, leases_dataset, documents_dataset, audit_dataset,
-            admission_dataset, ledger_dataset, subsidies_dataset, assessment_dataset, exits_dataset]
+            admission_dataset, ledger_dataset, subsidies_dataset, assessment_dataset, exits_dataset, budget_dataset,
+            meetings_dataset,
+            dossier_dataset,
+            reports_dataset]
 
 
 # --- database --------------------------------------------------------------------------------
@@ -939,6 +1206,39 @@ def measure_pdf(app, client, name: str, url: str, touch, counter: QueryCounter, 
         ratio = rows[1].median_ms / statistics.median(bare)
         rows.append(Row(f"{name} renderer only", median_ms=statistics.median(bare), p95_ms=max(bare), queries="0",
                         note=f"warm request = {ratio:.2f}× this (goal ≤ 1.3×)"))
+    return rows
+
+
+def measure_reports(app, client, ctx: Ctx, counter: QueryCounter, runs: int = 5) -> list[Row]:
+    """The on-demand reports (rendered on every request, nothing stored): the annual report of this
+    year and of last year, the bi-weekly report, and the SQL of a year's figures alone."""
+    from incubator.reports import rules, services
+    rows = []
+    fortnight = rules.last_complete_fortnight(ctx.today).start.isoformat()
+    for name, url in ((f"annual report {ctx.today.year}", f"/reports/annual.pdf?year={ctx.today.year}"),
+                      (f"annual report {ctx.today.year - 1}", f"/reports/annual.pdf?year={ctx.today.year - 1}"),
+                      ("bi-weekly report", f"/reports/biweekly.pdf?start={fortnight}")):
+        counter.count = 0
+        start = time.perf_counter()
+        first = client.get(url)
+        cold = (time.perf_counter() - start) * 1000
+        if first.status_code != 200 or first.mimetype != "application/pdf":
+            rows.append(Row(f"{name} PDF", status=str(first.status_code), note=f"not measured ({first.mimetype})"))
+            continue
+        times, queries, resp = time_requests(client, url, runs, counter)
+        rows.append(Row(f"{name} PDF", median_ms=statistics.median(times), p95_ms=max(times), queries=spread(queries),
+                        kb=len(resp.data) / 1024, note=f"median of {runs}; first {cold:.0f} ms"))
+    with app.app_context():
+        times, queries = [], []
+        for _ in range(runs):
+            counter.count = 0
+            start = time.perf_counter()
+            services.year_overview(db.session, ctx.today.year, ctx.today)
+            times.append((time.perf_counter() - start) * 1000)
+            queries.append(counter.count)
+        db.session.rollback()
+    rows.append(Row("year figures (SQL only)", median_ms=statistics.median(times), p95_ms=max(times),
+                    queries=spread(queries), note="services.year_overview, no rendering"))
     return rows
 
 
@@ -1118,6 +1418,11 @@ def main(argv=None) -> int:
         rows.append(measure_engine(app, ctx.ids["batch_id"], counter))
     except Exception as exc:  # noqa: BLE001
         rows.append(Row("engine (batch)", status="error", note=f"{type(exc).__name__}: {exc}"[:70]))
+    if not args.no_pdf:  # the dossier ZIP renders its index PDF
+        try:
+            rows.append(measure_dossier(app, ctx, counter))
+        except Exception as exc:  # noqa: BLE001
+            rows.append(Row("dossier ZIP", status="error", note=f"{type(exc).__name__}: {exc}"[:70]))
     if not args.no_pdf:
         try:
             rows += measure_pdf(app, clients["operator"], "dossier", f"/certificates/dossier/{ctx.ids['company_id']}",
@@ -1141,6 +1446,10 @@ def main(argv=None) -> int:
                                 f"/assessment/results/{ctx.ids['result_id']}/report.pdf", touch_company_name(1), counter)
         except Exception as exc:  # noqa: BLE001
             rows.append(Row("assessment report PDF", status="error", note=f"{type(exc).__name__}: {exc}"[:70]))
+        try:
+            rows += measure_reports(app, clients["commander"], ctx, counter)
+        except Exception as exc:  # noqa: BLE001
+            rows.append(Row("report PDFs", status="error", note=f"{type(exc).__name__}: {exc}"[:70]))
     print_table(rows, hello.median_ms)
     print(f"\ntotal {time.perf_counter() - total:.0f} s")
     db.engine.dispose()

@@ -18,7 +18,7 @@ from .i18n import compile_catalogs
 
 # Each module's views.py defines `bp`; the order is the order of the navigation.
 MODULES = ["main", "accounts", "companies", "admission", "spaces", "leases", "funds", "subsidies", "assessment",
-           "exits", "documents", "certificates", "audit"]
+           "exits", "meetings", "budget", "documents", "certificates", "dossier", "reports", "audit"]
 LOCALES = ("zh_CN", "en")
 
 

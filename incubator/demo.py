@@ -217,6 +217,10 @@ def seed_demo(session: Session, today: dt.date | None = None) -> None:
     seed_assessment(session, today, password_hash)
     from .demo_exits import seed_exits
     seed_exits(session, today)
+    from .demo_budget import seed_budget  # before the meetings: they schedule what waits here
+    seed_budget(session, today)
+    from .demo_meetings import seed_meetings  # last: minutes of the meetings held, today's agenda
+    seed_meetings(session, today)
     record(session, None, "demo.seed", None, summary="Demo community loaded",
            after={"carriers": len(CARRIERS), "units": sum(len(p) for p in pools.values()),
                   "companies": len(companies), "showcase_company_id": showcase.id})

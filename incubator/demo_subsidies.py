@@ -1,6 +1,8 @@
 """The demo's money: a rent ledger for every demo lease, the special fund with its phases, the
 rent policy's second version, three rent-subsidy batches (paid and closed; in public notice;
-taking applications) whose claims together are in every state, and two clawbacks.
+taking applications) whose claims together are in every state, a 融资奖励 batch whose two large
+claims wait for their meetings, and two clawbacks. The deputy- and commander-tier approvals come
+after a 工作例会 / 工作协调会 agreed them (demo_meetings.hold_meeting), as the plan's 经费审批 rule says.
 
 Everything goes through the services, acting as the demo users would (operator, lead, deputy,
 commander, and a member of each claiming company: company1 or a `tenantNN` login), each step
@@ -28,6 +30,7 @@ from .companies import services as companies
 from .companies.models import Company, CompanyStatus, QualificationKind
 from .core.calendar import is_working_day
 from .core.formatting import SHANGHAI, local
+from .core.models import WorkflowEvent
 from .core.roles import Role
 from .db import utcnow
 from .demo import PROPERTY_FEE, SEED, add_years, tiny_pdf
@@ -38,6 +41,7 @@ from .leases import ledger
 from .leases.models import BillingCycle, Lease, LeaseState, RentCharge
 from .leases.rules import to_fen
 from .leases.services import create_lease, sign_lease
+from .meetings import gate
 from .models import Base
 from .spaces.models import Building, Unit, UnitStatus, UnitType
 from .subsidies import batches, clawbacks, policies, services
@@ -59,6 +63,8 @@ STAMPED = {"workflow_events": ("at",), "fund_entries": ("at",), "fund_programs":
            "subsidy_clawback_repayments": ("recorded_at",), "leases": ("created_at", "updated_at"),
            "units": ("updated_at",), "companies": ("updated_at",)}
 NUMERALS = "一二三四五六七八九十"
+FINANCING_NOTE = ("奖励{start}至{end}期间完成股权融资（资金已到账）的入驻企业：按实际到账融资额核定奖励，"
+                  "单个企业每年度最高50万元。")
 
 
 def seed_subsidies(session: Session, today: dt.date, password_hash: str) -> None:
@@ -132,6 +138,7 @@ class _Seed:
         self._closed_batch()
         self._notice_batch()
         self._open_batch()
+        self._financing_batch()
         self._clawbacks()
         self.s.flush()
 
@@ -340,6 +347,9 @@ class _Seed:
         """Take the claim through (action, day[, text]) steps as the people concerned."""
         member, op = self.member(claim.company), self.operator
         for action, day, *text in steps:
+            if action == "approve" and not gate.is_agreed(self.s, services.SUBJECT, claim.id, claim.required_role,
+                                                          claim.amount):
+                self.deliberate([claim], self._verified_on(claim))  # its tier waits for a meeting
             with self.on(day), self._resident(claim.company):
                 if action == "submit":
                     services.submit(self.s, member, claim, day=day)
@@ -362,6 +372,25 @@ class _Seed:
                     services.record_originals(self.s, op, claim, day, day=day)
         return claim
 
+    def _verified_on(self, claim: SubsidyClaim) -> dt.date:
+        event = self.s.scalar(sa.select(WorkflowEvent).where(
+            WorkflowEvent.object_type == services.SUBJECT, WorkflowEvent.object_id == claim.id,
+            WorkflowEvent.action == "verify").order_by(WorkflowEvent.id.desc()).limit(1))
+        return local(event.at).date()
+
+    def deliberate(self, claims: list[SubsidyClaim], verified: dt.date) -> dt.date:
+        """The verified claims the deputy approves go before a 综合统筹组工作例会 on the next working
+        day (morning), those the commander approves before a 工作协调会 that afternoon (plan
+        四、工作保障: 经费审批); each agrees them. The meetings' day: the approvals follow it."""
+        from .demo_meetings import claim_resolution, hold_meeting  # builds on this module's helpers
+
+        day = working_day(verified + DAY)
+        for tier, code in (("deputy", "work_group_integrated"), ("commander", "coordination")):
+            matters = [("subsidy_claim", c.id, claim_resolution(c)) for c in claims if c.required_role == tier]
+            if matters:
+                hold_meeting(self.s, code, day, matters)
+        return day
+
     def _correction(self, batch: SubsidyBatch) -> str:
         month = batch.period_end.month
         return f"所附{month}月租金银行回单金额与账单不一致，请补充该月租金的完整银行回单（加盖公章）。"
@@ -378,13 +407,15 @@ class _Seed:
         claim = self._start(batch, lapsed, opens + DAY)
         self.walk(claim, ("submit", opens + 2 * DAY), ("return", opens + 6 * DAY, self._correction(batch)))
         self.walk(claim, ("lapse", claim.due_on + DAY))
-        approved = []
+        approved, verified = [], closes
         for i, company in enumerate(c for c in cast if c is not lapsed):
             start = opens + (2 + 2 * i) * DAY
             verified = working_day(closes + (2 + i // 2) * DAY)
-            claim = self.walk(self._start(batch, company, start), ("submit", start + DAY), ("verify", verified),
-                              ("approve", working_day(verified + (3 + i % 3) * DAY)))
-            approved.append(claim)
+            approved.append(self.walk(self._start(batch, company, start), ("submit", start + DAY),
+                                      ("verify", verified)))
+        met = self.deliberate(approved, verified)
+        for i, claim in enumerate(approved):
+            self.walk(claim, ("approve", working_day(met + (1 + i % 3) * DAY)))
         paid = [c for c in approved if c.company is not objected]
         for i, claim in enumerate(paid):
             self.walk(claim, ("originals", working_day(local(claim.submitted_at).date() + (8 + i) * DAY)))
@@ -430,8 +461,10 @@ class _Seed:
         for i, company in enumerate(cast):
             start = opens + (1 + 2 * i) * DAY
             claim = self._start(batch, company, start)
-            claims.append(self.walk(claim, ("submit", start + DAY), ("verify", verify_day + i * DAY),
-                                    ("approve", today - (12 - i // 2) * DAY)))
+            claims.append(self.walk(claim, ("submit", start + DAY), ("verify", verify_day + i * DAY)))
+        met = self.deliberate(claims, verify_day + (len(cast) - 1) * DAY)
+        for i, claim in enumerate(claims):
+            self.walk(claim, ("approve", max(today - (12 - i // 2) * DAY, working_day(met + DAY))))
         self.walk(claims[0], ("originals", today - 8 * DAY))
         with self.on(closes + DAY):
             batches.close_intake(self.s, self.operator, batch, day=closes + DAY)
@@ -480,6 +513,31 @@ class _Seed:
             if claim.due_on and claim.due_on < today:
                 self.walk(claim, ("lapse", claim.due_on + DAY))
         self._start(batch, self.company1, t[1])  # company1: evidence uploaded, ready to submit
+
+    def _financing_batch(self) -> None:
+        """融资奖励 (an amount the company declares, checked by people) for the twelve months up to
+        the open batch's quarter, taking applications: the headquarters tenant's ¥500,000 after
+        its Series B, verified at the commander's tier, and company1's ¥150,000 after its A round,
+        verified at the deputy's: both wait for their meeting (demo_meetings puts them on the
+        agendas of today's coordination meeting and the next work-group meeting)."""
+        today, end = self.today, self.p["open"][1]
+        start, opens = add_years(end + DAY, -1), today - 30 * DAY
+        financing = self.s.scalar(sa.select(SupportType).where(SupportType.code == "financing"))
+        with self.on(opens - 4 * DAY):
+            batch = batches.create_batch(
+                self.s, self.operator, name=f"{opens.year}年第一批融资奖励", support_type=financing,
+                fund_pool=self.pools["committee2"], intake_opens_on=opens, intake_closes_on=today + 30 * DAY,
+                period_start=start, period_end=end, day=opens - 4 * DAY, note=FINANCING_NOTE.format(
+                    start=f"{start.year}年{start.month}月{start.day}日", end=f"{end.year}年{end.month}月{end.day}日"))
+        for company, amount, remarks, submitted, verified in (
+                (self.hq, "500000.00", "公司于本年度完成B轮股权融资人民币8,000万元（已全部到账，附增资协议及银行进账单），"
+                 "按政策申请融资奖励。", today - 20 * DAY, today - 6 * DAY),
+                (self.company1, "150000.00", "公司完成A轮股权融资人民币1,500万元（已到账），按政策申请融资奖励。",
+                 today - 15 * DAY, today - 4 * DAY)):
+            claim = self._start(batch, company, submitted - DAY)
+            with self.on(submitted - DAY), self._resident(company):
+                services.save_claim(self.s, self.member(company), claim, remarks=remarks, declared_amount=amount)
+            self.walk(claim, ("submit", submitted), ("verify", working_day(verified, -1)))
 
     # --- clawbacks -----------------------------------------------------------------------------------------
 

@@ -124,3 +124,18 @@ def propose_exits() -> tuple[list[str], list[str]]:
 def propose_exits_daily() -> tuple[list[str], list[str]]:
     with _flask_app().app_context():
         return propose_exits()
+
+
+def build_dossier(job_id: int) -> str:
+    """Build a queued auditor's dossier ZIP (its own short transactions); the job's final state."""
+    from .dossier.tasks import run_job
+
+    return run_job(job_id)
+
+
+# defined here, not in incubator/dossier, so the consumer knows it before the app is built; retried
+# only when the job could not even be claimed (say the database was locked): later failures are on the job
+@huey.task(retries=2, retry_delay=30)
+def build_dossier_task(job_id: int) -> None:
+    with _flask_app().app_context():
+        build_dossier(job_id)  # the outcome is on the job's row; nothing kept in the queue's result store

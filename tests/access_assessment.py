@@ -41,6 +41,7 @@ def rows(row) -> dict:
     c, f, r = "/assessment/campaigns/{campaign}", "/assessment/filings/{filing}", "/assessment/results/{result}"
     return {
         "assessment.index": row("/assessment/", READERS),
+        "assessment.export": row("/assessment/export.xlsx", READERS),
         "assessment.new_campaign": row("/assessment/campaigns/new", EDITORS),
         "assessment.new_campaign:POST": row("/assessment/campaigns/new", EDITORS, "POST"),
         "assessment.campaign": row(c, READERS),

@@ -31,11 +31,13 @@ DECIDERS = EDITORS | {"lead", "deputy", "commander"}
 def rows(row) -> dict:
     return {
         "leases.arrears": row("/leases/arrears", READERS),
+        "leases.arrears_export": row("/leases/arrears/export.xlsx", READERS),
         "leases.generate_charges": row("/leases/{lease}/charges", EDITORS, "POST"),
         "leases.record_payment": row("/leases/{lease}/charges/{charge}/payments", EDITORS, "POST"),
         "leases.renew": row("/leases/{lease}/renew", EDITORS, "POST"),
         "funds.index": row("/funds/", READERS),
         "funds.pool": row("/funds/pools/{pool}", READERS),
+        "funds.pool_export": row("/funds/pools/{pool}/export.xlsx", READERS),
         "funds.new_pool": row("/funds/pools/new", EDITORS),
         "funds.new_pool:POST": row("/funds/pools/new", EDITORS, "POST"),
         "funds.new_program": row("/funds/programs/new", EDITORS),
@@ -44,6 +46,7 @@ def rows(row) -> dict:
         "funds.edit_program:POST": row("/funds/programs/{program}/edit", EDITORS, "POST"),
         "funds.allocate": row("/funds/pools/{pool}/allocate", EDITORS, "POST"),
         "subsidies.batches": row("/subsidies/", READERS),
+        "subsidies.batches_export": row("/subsidies/batches/export.xlsx", READERS),
         "subsidies.new_batch": row("/subsidies/batches/new", EDITORS),
         "subsidies.new_batch:POST": row("/subsidies/batches/new", EDITORS, "POST"),
         "subsidies.batch": row("/subsidies/batches/{batch}", READERS),
@@ -53,6 +56,7 @@ def rows(row) -> dict:
         "subsidies.batch_notice_pdf": row("/subsidies/batches/{batch}/notice.pdf", READERS),  # public once noticed
         "subsidies.batch_export": row("/subsidies/batches/{batch}/export.xlsx", READERS),
         "subsidies.claims": row("/subsidies/claims", READERS),
+        "subsidies.claims_export": row("/subsidies/claims/export.xlsx", READERS),
         "subsidies.claim": row("/subsidies/claims/{claim}", READERS | {"owner"}),
         # the decorator lets deciders in; returning a claim is the operator's (the service refuses the tiers)
         "subsidies.claim_step": row("/subsidies/claims/{claim}/return", EDITORS, "POST"),
@@ -70,6 +74,7 @@ def rows(row) -> dict:
         "subsidies.new_policy:POST": row("/subsidies/policies/1/new", EDITORS, "POST"),
         "subsidies.calculator": row("/subsidies/calculator", READERS | MEMBERS),
         "subsidies.clawbacks": row("/subsidies/clawbacks", READERS),
+        "subsidies.clawbacks_export": row("/subsidies/clawbacks/export.xlsx", READERS),
         "subsidies.clawback": row("/subsidies/clawbacks/{clawback}", READERS | {"owner"}),
         "subsidies.new_clawback": row("/subsidies/clawbacks/new", EDITORS),
         "subsidies.new_clawback:POST": row("/subsidies/clawbacks/new", EDITORS, "POST"),

@@ -145,7 +145,11 @@ def committed_db(app):
                    "subsidy_policies": lambda t: sa.and_(t.c.support_type_id <= 6, t.c.version == 1,
                                                          t.c.created_by_id.is_(None)),
                    "assessment_schemes": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None)),
-                   "exit_policies": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None))}
+                   "exit_policies": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None)),
+                   "meeting_types": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None)),
+                   "budget_policies": lambda t: sa.and_(t.c.version == 1, t.c.created_by_id.is_(None)),
+                   "budget_categories": lambda t: t.c.id <= 9,
+                   }
         for table in reversed(Base.metadata.sorted_tables):
             keep = shipped.get(table.name)
             conn.execute(table.delete().where(~keep(table)) if keep else table.delete())

@@ -33,6 +33,7 @@ from incubator.leases.services import create_lease
 from incubator.spaces.models import UnitType
 
 from . import access_assessment, access_exits, access_subsidies
+from .access_more import EXTRA
 from .factories import make_company, make_unit, make_user
 
 STAFF = ["operator", "reviewer", "lead", "deputy", "commander", "supervisor", "admin"]
@@ -76,7 +77,9 @@ MATRIX: dict[str, Row] = {
     "accounts.set_user_active": Row("/admin/users/{target}/active", {"admin"}, "POST"),
     "accounts.reset_user_password": Row("/admin/users/{target}/reset-password", {"admin"}, "POST"),
     "audit.index": Row("/audit/", READERS),
+    "audit.export": Row("/audit/export.xlsx", READERS),
     "companies.index": Row("/companies/", READERS),
+    "companies.export": Row("/companies/export.xlsx", READERS),
     "companies.mine": Row("/companies/mine", MEMBERS),
     "companies.detail": Row("/companies/{company}", READERS | {"owner"}),
     "companies.edit": Row("/companies/{company}/edit", EDITORS | {"owner"}),
@@ -92,6 +95,7 @@ MATRIX: dict[str, Row] = {
     "companies.edit_agent:POST": Row("/companies/agents/{agent}/edit", EDITORS, "POST"),
     "spaces.index": Row("/spaces/", READERS),
     "spaces.units": Row("/spaces/units", READERS),
+    "spaces.units_export": Row("/spaces/units/export.xlsx", READERS),
     "spaces.unit_detail": Row("/spaces/units/{unit}", READERS),
     "spaces.new_unit": Row("/spaces/units/new", EDITORS),
     "spaces.new_unit:POST": Row("/spaces/units/new", EDITORS, "POST"),
@@ -104,6 +108,7 @@ MATRIX: dict[str, Row] = {
     "spaces.edit_carrier": Row("/spaces/carriers/{carrier}/edit", EDITORS),
     "spaces.edit_carrier:POST": Row("/spaces/carriers/{carrier}/edit", EDITORS, "POST"),
     "leases.index": Row("/leases/", READERS),
+    "leases.export": Row("/leases/export.xlsx", READERS),
     "leases.detail": Row("/leases/{lease}", READERS | {"owner"}),
     "leases.new": Row("/leases/new", EDITORS),
     "leases.new:POST": Row("/leases/new", EDITORS, "POST"),
@@ -162,6 +167,7 @@ MATRIX: dict[str, Row] = {
     **access_subsidies.rows(Row),
     **access_assessment.rows(Row),
     **access_exits.rows(Row),
+    **{key: row for module in EXTRA for key, row in module.rows(Row).items()},
 }
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -213,6 +219,8 @@ def world(session):
            "assignment": assignment.id, "material": material.versions[0].id, "policy": policy.id,
            **access_subsidies.build(session, company, lease), **access_assessment.build(session, people, company),
            **access_exits.build(session, company)}
+    for module in EXTRA:  # build(session, people, company, lease) -> {name: id} for the URL templates
+        ids.update(module.build(session, people, company, lease))
     session.commit()
     return people, ids
 

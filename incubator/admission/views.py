@@ -80,6 +80,15 @@ def _conditions(f: dict) -> list:
     return conditions
 
 
+def _list_query(f: dict) -> sa.Select:
+    """The list's rows (every filter, the state too), newest first by the primary key: the page
+    and its export."""
+    stmt = sa.select(Application).where(*_conditions(f)).order_by(Application.id.desc())
+    if f["state"]:
+        stmt = stmt.where(Application.state == f["state"])
+    return stmt
+
+
 def _reviewers() -> list[tuple[int, str]]:
     return list(db.session.execute(
         sa.select(User.id, User.display_name).join(UserRole).where(UserRole.role == Role.REVIEWER, User.active)
@@ -93,11 +102,8 @@ def index():
     conditions = _conditions(f)
     counts = dict(db.session.execute(sa.select(Application.state, sa.func.count()).where(*conditions)
                                      .group_by(Application.state)).all())
-    stmt = (sa.select(Application).where(*conditions)
-            .options(lazyload(Application.policy), lazyload(Application.agent))  # not shown: skip the JSON
-            .order_by(Application.id.desc()))  # newest first, served by the primary key
-    if f["state"]:
-        stmt = stmt.where(Application.state == f["state"])
+    # the policy and the agent are not shown: skip the JSON
+    stmt = _list_query(f).options(lazyload(Application.policy), lazyload(Application.agent))
     page = paginate(db.session, stmt, parse_page(request.args.get("page")))
     # reviews submitted / reviewers without a conflict, for the rows shown only
     progress = {row.application_id: (row.submitted, row.active) for row in db.session.execute(

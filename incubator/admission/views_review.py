@@ -2,11 +2,10 @@
 the admission documents: the four PDFs and the Excel export."""
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
@@ -14,21 +13,21 @@ from sqlalchemy.orm import contains_eager, lazyload, selectinload
 from ..certificates.rules import DocumentKind
 from ..certificates.views import _send_pdf
 from ..core.errors import DomainError
-from ..core.formatting import today
+from ..core.excel import send_export
 from ..core.pagination import paginate, parse_page
 from ..core.permissions import get_or_404, roles_required
 from ..core.roles import STAFF_READERS, Role
 from ..db import db
-from . import documents, rules, services
+from . import documents, exports, rules, services
 from .forms_review import DeclarationForm, score_form
 from .models import Application, ReviewAssignment
 from .models import ApplicationState as S
 from .models import AssignmentState as A
-from .views import _conditions, _list_filters, bp
+from .views import _list_filters, _list_query, bp
 
 OPEN = (A.ASSIGNED, A.SCORING)
 TABS = ("open", "done", "all")
-EXPORT_LIMIT = 5000
+EXPORT_LIMIT = 5000  # a heavy workbook: every reviewer's every score on a second sheet
 
 
 # --- the reviewer's pages ------------------------------------------------------------------------
@@ -198,22 +197,10 @@ def form_pdf(app_id: int):
 @bp.get("/export.xlsx")
 @roles_required(*STAFF_READERS)
 def export_xlsx():
-    """The staff list's filters (round, state, carrier, track, …) as a workbook."""
+    """The staff list as a workbook: its filters (round, state, carrier, track, …) and its order."""
     f = _list_filters(request.args)
-    stmt = sa.select(Application).where(*_conditions(f))
-    if f["state"]:
-        stmt = stmt.where(Application.state == f["state"])
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    if total > EXPORT_LIMIT:
-        raise DomainError(_("More than %(n)s applications match. Please narrow the filters (for example to one "
-                            "intake round).", n=EXPORT_LIMIT))
-    apps = list(db.session.scalars(
-        stmt.options(lazyload(Application.agent),
-                     selectinload(Application.assignments).selectinload(ReviewAssignment.scores))
-        .order_by(Application.number)).unique())
-    data = documents.export_workbook(db.session, apps)
-    resp = send_file(io.BytesIO(data), as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     download_name=f"入驻申请-{today().isoformat()}.xlsx")
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    stmt = _list_query(f).options(lazyload(Application.agent),
+                                  selectinload(Application.assignments).selectinload(ReviewAssignment.scores))
+    return send_export(db.session, current_user, "applications", stmt,
+                       lambda apps: exports.applications_workbook(db.session, apps), filename="入驻申请", filters=f,
+                       back=url_for("admission.index", **request.args.to_dict()), limit=EXPORT_LIMIT)

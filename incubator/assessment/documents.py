@@ -1,36 +1,27 @@
 """The assessment documents: a company's 绩效考核报告 (each indicator's arithmetic, a dimension chart,
 last year and the campaign median beside it), the campaign's 排名表, the 年度优秀入驻企业 certificate
-and the 整改通知书 — numbered, QR-verifiable PDFs through certificates.issue_document — and the
-campaign's Excel export. Official documents are in Chinese whatever the reader's UI language;
-scores are printed exactly as the result's breakdown froze them."""
+and the 整改通知书 — numbered, QR-verifiable PDFs through certificates.issue_document (the
+Excel exports are in exports.py). Official documents are in Chinese whatever the reader's UI
+language; scores are printed exactly as the result's breakdown froze them."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import ROUND_HALF_UP, Decimal
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import Session
 
-from ..admission.documents import safe_cell
 from ..certificates.rules import DocumentKind
 from ..certificates.services import issue_document
 from ..core.calendar import working_days_between
 from ..core.errors import TransitionNotAllowed
-from ..core.formatting import format_area, format_date, format_money, local
+from ..core.formatting import format_area, format_date, format_money
 from . import reports, rules
 from .consequences import PUBLISHED
 from .models import (
-    FIGURES,
-    MONEY_FIGURES,
     Campaign,
     CampaignKind,
-    CheckOutcome,
-    Filing,
     Grade,
     Rectification,
     Result,
@@ -254,124 +245,3 @@ def issue_ranking(session: Session, actor, campaign: Campaign):
     return issue_document(session, actor, kind=DocumentKind.ASSESSMENT_RANKING, title="绩效考核排名表", company=None,
                           subject_type=CAMPAIGN.name, subject_id=campaign.id, template="assessment_ranking.html",
                           context=ranking_context(session, campaign))
-
-
-# --- Excel export ---------------------------------------------------------------------------------------
-
-SCORE = "0.00"
-MONEY = "#,##0.00"
-STAMP = "yyyy-mm-dd hh:mm"
-
-
-def _figure_header(key: str) -> str:
-    return f"{rules.FIGURE_LABELS[key]}（元）" if key in MONEY_FIGURES else rules.FIGURE_LABELS[key]
-
-
-def _stamp(value: dt.datetime | None) -> dt.datetime | None:
-    """Local wall time without the zone (a spreadsheet cell has none)."""
-    return local(value).replace(tzinfo=None) if value else None
-
-
-def _corrections(filing: Filing) -> str | None:
-    def show(key, value):
-        return format_money(value) if key in MONEY_FIGURES else f"{int(value)}"
-
-    lines = [f"{rules.FIGURE_LABELS.get(c.figure, c.figure)}：{show(c.figure, c.filed_value)} → "
-             f"{show(c.figure, c.corrected_value)}" + (f"（{c.reason}）" if c.reason else "")
-             for c in filing.checks if c.outcome == CheckOutcome.CORRECTED and c.corrected_value is not None
-             and c.filed_value is not None]
-    return "；".join(lines) or None
-
-
-def _vetoes(filing: Filing, veto_labels: dict) -> str | None:
-    return "；".join(f"{veto_labels.get(k, k)}：{facts}" for k, facts in (filing.vetoes or {}).items()) or None
-
-
-def _filing_row(filing: Filing, L: dict, veto_labels: dict) -> list:
-    # figures count once submitted: a draft's (or an unfiled one's) are the company's work in progress
-    filed = filing.submitted_at is not None
-    return [filing.company.name, filing.company.credit_code, L["FILING_STATES"].get(filing.state.value),
-            *[getattr(filing, k) if filed else None for k in FIGURES], _corrections(filing),
-            _stamp(filing.submitted_at), _stamp(filing.resubmitted_at), _stamp(filing.verified_at),
-            filing.breach_note, _vetoes(filing, veto_labels), filing.company_note]
-
-
-def _indicator_rows(result: Result, L: dict) -> list[list]:
-    rows = []
-    for d in result.breakdown["dimensions"]:
-        for i in d["indicators"]:
-            adjusted = i.get("adjusted") or {}
-            rows.append([result.rank, result.company.name, d["label"], i["label"],
-                         L["INDICATOR_KINDS"].get(i["kind"], i["kind"]), Decimal(i["cap"]), Decimal(i["points"]),
-                         i["arithmetic"], i.get("note"), "是" if i.get("capped") else None,
-                         Decimal(adjusted["from"]) if adjusted.get("from") else None, adjusted.get("reason")])
-    return rows
-
-
-def _write(ws, row: list) -> None:
-    ws.append([safe_cell(v) for v in row])
-
-
-def _format(ws, headers: list[str], formats: dict[str, str], widths: dict[str, int], freeze: str) -> None:
-    ws.freeze_panes = freeze
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for index, header in enumerate(headers, start=1):
-        letter = ws.cell(row=1, column=index).column_letter
-        ws.column_dimensions[letter].width = widths.get(header, 12)
-        fmt = formats.get(header)
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = fmt
-
-
-def export_campaign(session: Session, campaign: Campaign) -> bytes:
-    """Sheet 1: every filing with every figure (as filed) and its state; sheet 2: the results in
-    force by rank with dimension scores; sheet 3: every indicator's points and arithmetic. Numbers
-    are numbers; text that a spreadsheet would run is neutralised."""
-    L = labels()
-    config = campaign.scheme.config
-    filings = session.scalars(sa.select(Filing).where(Filing.campaign_id == campaign.id)).all()
-    filings = sorted(filings, key=lambda f: (f.company.name, f.id))
-    results = session.scalars(reports.ranking_stmt(campaign)).all()
-    dimensions = config["dimensions"]
-    veto_labels = {v["key"]: v["label"] for v in config["vetoes"]}
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "填报数据"
-    filing_headers = ["企业名称", "统一社会信用代码", "填报状态", *[_figure_header(k) for k in FIGURES], "核查更正",
-                      "首次报送时间", "重新报送时间", "核实时间", "违约情况", "一票否决事项", "企业说明"]
-    _write(ws, filing_headers)
-    for f in filings:
-        _write(ws, _filing_row(f, L, veto_labels))
-    _format(ws, filing_headers, {**{_figure_header(k): MONEY for k in MONEY_FIGURES},
-                                 **{h: STAMP for h in ("首次报送时间", "重新报送时间", "核实时间")}},
-            {"企业名称": 30, "统一社会信用代码": 22, "核查更正": 36, "首次报送时间": 16, "重新报送时间": 16,
-             "核实时间": 16, "违约情况": 24, "一票否决事项": 24, "企业说明": 36}, "C2")
-
-    sheet = wb.create_sheet("考核结果")
-    dim_headers = [f"{d['label']}（{rules.pts(rules.D(d['weight']))}分）" for d in dimensions]
-    result_headers = ["排名", "企业名称", "统一社会信用代码", *dim_headers, "总分", "等次", "一票否决", "结果版本",
-                      "修订理由"]
-    _write(sheet, result_headers)
-    for r in results:
-        scores = {d["key"]: Decimal(d["score"]) for d in r.breakdown["dimensions"]}
-        _write(sheet, [r.rank, r.company.name, r.company.credit_code, *[scores.get(d["key"]) for d in dimensions],
-                       r.score, rules.GRADE_LABELS[r.grade.value], "是" if r.veto else "否", r.revision, r.reason])
-    _format(sheet, result_headers, {h: SCORE for h in (*dim_headers, "总分")},
-            {"排名": 6, "企业名称": 30, "统一社会信用代码": 22, "修订理由": 36}, "C2")
-
-    detail = wb.create_sheet("指标明细")
-    detail_headers = ["排名", "企业名称", "维度", "指标", "计分方式", "满分", "得分", "计算过程", "说明", "封顶",
-                      "申诉调整前得分", "调整理由"]
-    _write(detail, detail_headers)
-    for r in results:
-        for row in _indicator_rows(r, L):
-            _write(detail, row)
-    _format(detail, detail_headers, {"满分": SCORE, "得分": SCORE, "申诉调整前得分": SCORE},
-            {"排名": 6, "企业名称": 30, "指标": 22, "计算过程": 60, "说明": 28, "调整理由": 28}, "C2")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

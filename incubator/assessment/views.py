@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..accounts.models import User, UserRole
 from ..companies.models import Company, CompanyStatus
 from ..core.errors import DomainError
+from ..core.excel import send_export
 from ..core.formatting import today
 from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
@@ -20,7 +21,7 @@ from ..core.roles import STAFF_EDITORS, STAFF_READERS, Role
 from ..db import db
 from ..spaces.rules import int_arg, normalize_text
 from ..spaces.services import named_history
-from . import reports, scoring, services, tasks  # noqa: F401 - tasks registers the inbox providers
+from . import exports, reports, scoring, services, tasks  # noqa: F401 - tasks registers the inbox providers
 from .consequences import open_appeal_count
 from .forms import AssignForm, CampaignForm, CommentForm
 from .models import AssignmentState as A
@@ -49,22 +50,31 @@ def assessment_action(action: str) -> str:
 
 # --- campaigns ---------------------------------------------------------------------------------------
 
+def _filters(args) -> dict:
+    return {"q": normalize_text(args.get("q"))[:60], "state": C.from_arg(args.get("state")),
+            "kind": CampaignKind.from_arg(args.get("kind")), "year": int_arg(args.get("year"))}
+
+
+def _query(f: dict) -> sa.Select:
+    """The campaigns list's rows, the latest filing window first: the page and its export."""
+    stmt = sa.select(Campaign).order_by(Campaign.opens_on.desc(), Campaign.id.desc())
+    if f["q"]:
+        stmt = stmt.where(Campaign.name.ilike(f"%{f['q']}%"))
+    if f["state"]:
+        stmt = stmt.where(Campaign.state == f["state"])
+    if f["kind"]:
+        stmt = stmt.where(Campaign.kind == f["kind"])
+    if f["year"]:
+        stmt = stmt.where(Campaign.year == f["year"])
+    return stmt
+
+
 @bp.get("/")
 @roles_required(*STAFF_READERS)
 def index():
-    q = normalize_text(request.args.get("q"))[:60]
-    state, kind = C.from_arg(request.args.get("state")), CampaignKind.from_arg(request.args.get("kind"))
-    year = int_arg(request.args.get("year"))
-    stmt = sa.select(Campaign).order_by(Campaign.opens_on.desc(), Campaign.id.desc())
-    if q:
-        stmt = stmt.where(Campaign.name.ilike(f"%{q}%"))
-    if state:
-        stmt = stmt.where(Campaign.state == state)
-    if kind:
-        stmt = stmt.where(Campaign.kind == kind)
-    if year:
-        stmt = stmt.where(Campaign.year == year)
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")))
+    f = _filters(request.args)
+    q, state, kind, year = f["q"], f["state"], f["kind"], f["year"]
+    page = paginate(db.session, _query(f), parse_page(request.args.get("page")))
     ids = [c.id for c in page.items]
     overdue = dict(db.session.execute(sa.select(Filing.campaign_id, sa.func.count()).where(
         Filing.campaign_id.in_(ids), services.overdue_condition()).group_by(Filing.campaign_id)).all()) if ids else {}
@@ -149,14 +159,30 @@ def _review_progress(filing_ids: list[int]) -> dict[int, tuple[int, int]]:
         .group_by(ReviewerAssignment.filing_id))}
 
 
+def filing_filters(args) -> dict:
+    """The campaign page's filings filters: a state or a queue (FILING_FILTERS), and a company search."""
+    return {"state": args.get("state"), "q": normalize_text(args.get("q"))[:60]}
+
+
+def campaign_filings(c: Campaign, f: dict) -> sa.Select:
+    """The campaign page's filings, by company name: the page and the campaign's export."""
+    return (sa.select(Filing).join(Company, Filing.company_id == Company.id)
+            .where(Filing.campaign_id == c.id, *_filing_conditions(f["state"], f["q"])).order_by(Company.name, Filing.id))
+
+
+def ranking_query(c: Campaign, grade: Grade | None) -> sa.Select:
+    """The ranking page's results (those in force, by rank), of one grade if chosen."""
+    stmt = reports.ranking_stmt(c)
+    return stmt.where(Result.grade == grade) if grade else stmt
+
+
 @bp.get("/campaigns/<int:campaign_id>")
 @roles_required(*STAFF_READERS)
 def campaign(campaign_id: int, assign_form: AssignForm | None = None, status: int = 200):
     c = get_or_404(db.session, Campaign, campaign_id)
-    flt, q = request.args.get("state"), normalize_text(request.args.get("q"))[:60]
-    stmt = (sa.select(Filing).join(Company, Filing.company_id == Company.id)
-            .where(Filing.campaign_id == c.id, *_filing_conditions(flt, q)).order_by(Company.name, Filing.id))
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")))
+    f = filing_filters(request.args)
+    flt, q = f["state"], f["q"]
+    page = paginate(db.session, campaign_filings(c, f), parse_page(request.args.get("page")))
     counts = reports.state_counts(db.session, [c.id]).get(c.id, {})
     overdue = db.session.scalar(sa.select(sa.func.count()).select_from(Filing).where(
         Filing.campaign_id == c.id, services.overdue_condition())) or 0
@@ -232,10 +258,7 @@ def ranking(campaign_id: int):
         flash(_("The campaign is not ranked yet."), "info")
         return redirect(url_for("assessment.campaign", campaign_id=c.id))
     grade = Grade.from_arg(request.args.get("grade"))
-    stmt = reports.ranking_stmt(c)
-    if grade:
-        stmt = stmt.where(Result.grade == grade)
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")), per_page=50)
+    page = paginate(db.session, ranking_query(c, grade), parse_page(request.args.get("page")), per_page=50)
     return render_template("assessment/ranking.html", c=c, page=page, grade=grade, grades=list(Grade),
                            counts=reports.grade_counts(db.session, c), medians=reports.campaign_medians(db.session, c),
                            dimensions=c.scheme.config["dimensions"],
@@ -254,6 +277,15 @@ def filings():
             .order_by(Campaign.closes_on, Filing.id))
     page = paginate(db.session, stmt, parse_page(request.args.get("page")))
     return render_template("assessment/filings.html", page=page, flt=flt, q=q, states=list(F), F=F, day=today())
+
+
+@bp.get("/export.xlsx")
+@roles_required(*STAFF_READERS)
+def export():
+    f = _filters(request.args)
+    return send_export(db.session, current_user, "campaigns", _query(f),
+                       lambda rows: exports.campaigns_workbook(db.session, rows), filename="绩效考核", filters=f,
+                       back=url_for("assessment.index", **request.args.to_dict()))
 
 
 @bp.get("/reviews-due")

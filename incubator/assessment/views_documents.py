@@ -1,20 +1,20 @@
 """The assessment documents on demand: a result's report and 优秀 certificate, a rectification
 notice (the owning company's members and staff readers), the campaign's ranking table and Excel
-export (staff readers). PDFs are issued through certificates, so a GET may write and commits."""
+export (staff readers). PDFs are issued through certificates and an export is an audit event, so a
+GET may write and commits."""
 from __future__ import annotations
 
-import io
-
-from flask import abort, send_file
+from flask import abort, request, url_for
 from flask_login import current_user, login_required
 
 from ..certificates.views import _send_pdf
+from ..core.excel import send_export
 from ..core.permissions import get_or_404, roles_required
 from ..core.roles import STAFF_READERS, Role
 from ..db import db
-from . import documents, reports
-from .models import Campaign, Rectification, Result
-from .views import bp
+from . import documents, exports, reports
+from .models import Campaign, Grade, Rectification, Result
+from .views import bp, campaign_filings, filing_filters, ranking_query
 
 
 def _owned(company_id: int, visible: bool = True) -> None:
@@ -71,9 +71,12 @@ def ranking_pdf(campaign_id: int):
 @bp.get("/campaigns/<int:campaign_id>/export.xlsx")
 @roles_required(*STAFF_READERS)
 def campaign_export(campaign_id: int):
+    """The filings as the campaign page filters them (state or queue, company search) and the
+    results as the ranking page does (grade)."""
     campaign = get_or_404(db.session, Campaign, campaign_id)
-    resp = send_file(io.BytesIO(documents.export_campaign(db.session, campaign)), as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     download_name=f"绩效考核-{campaign.year}-{campaign.id}.xlsx")
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    f = {**filing_filters(request.args), "grade": Grade.from_arg(request.args.get("grade"))}
+    results = ranking_query(campaign, f["grade"])
+    return send_export(db.session, current_user, "assessment_campaign", campaign_filings(campaign, f),
+                       lambda filings: exports.campaign_workbook(campaign, filings, db.session.scalars(results).all()),
+                       filename=f"绩效考核-{campaign.year}-{campaign.id}", filters=f, obj=campaign,
+                       back=url_for("assessment.campaign", campaign_id=campaign.id, **request.args.to_dict()))

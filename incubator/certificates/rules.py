@@ -27,6 +27,7 @@ class DocumentKind(LabeledEnum):
     GRADUATION_CERTIFICATE = "graduation_certificate"
     EXIT_SETTLEMENT = "exit_settlement"  # 退出结算单
     EXCELLENCE_CERTIFICATE = "excellence_certificate"  # 年度优秀入驻企业
+    MEETING_MINUTES = "meeting_minutes"  # 会议纪要
 
 
 DocumentKind.__labels__ = {
@@ -45,6 +46,7 @@ DocumentKind.__labels__ = {
     DocumentKind.GRADUATION_CERTIFICATE: _l("Graduation certificate"),
     DocumentKind.EXIT_SETTLEMENT: _l("Exit settlement statement"),
     DocumentKind.EXCELLENCE_CERTIFICATE: _l("Outstanding tenant of the year certificate"),
+    DocumentKind.MEETING_MINUTES: _l("Meeting minutes"),
 }
 
 # Number prefixes from the pinyin of the Chinese names (档案, 入驻通知, 入驻证书, 评审, 申报, ...).
@@ -64,6 +66,7 @@ KIND_PREFIX = {
     DocumentKind.GRADUATION_CERTIFICATE: "BY",
     DocumentKind.EXIT_SETTLEMENT: "JS",
     DocumentKind.EXCELLENCE_CERTIFICATE: "YX",
+    DocumentKind.MEETING_MINUTES: "JY",
 }
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from ..core.errors import ConcurrentChange, DomainError
+from ..core.excel import send_export
 from ..core.formatting import today
 from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
@@ -16,7 +17,7 @@ from ..core.roles import STAFF_EDITORS, STAFF_READERS, Role
 from ..db import db
 from ..documents.services import company_documents
 from ..leases.services import company_leases
-from . import services, tasks  # noqa: F401 - tasks registers the inbox provider
+from . import exports, services, tasks  # noqa: F401 - tasks registers the inbox provider
 from .forms import AgentForm, CompanyForm, QualificationForm
 from .models import Agent, Company, CompanyStatus, IndustryTrack, Qualification, QualificationKind
 
@@ -55,30 +56,53 @@ def _company_for_editing(company_id: int) -> Company:
 
 # --- registry --------------------------------------------------------------------------------
 
+def _filters(args) -> dict:
+    return {"q": (args.get("q") or "").strip()[:100], "status": CompanyStatus.from_arg(args.get("status")),
+            "track": IndustryTrack.from_arg(args.get("track")),
+            "qualification": QualificationKind.from_arg(args.get("qualification")),
+            "agent": args.get("agent", type=int)}
+
+
+def _conditions(f: dict) -> list:
+    """Every filter but the status (the status pills count across the others)."""
+    return services.registry_filters(q=f["q"], track=f["track"], qualification=f["qualification"],
+                                     agent_id=f["agent"], day=today())
+
+
+def _query(f: dict) -> sa.Select:
+    """The registry's rows (every filter, the status too), by name: the page and its export."""
+    stmt = (sa.select(Company).where(*_conditions(f)).options(selectinload(Company.qualifications))
+            .order_by(Company.name, Company.id))
+    if f["status"] is not None:
+        stmt = stmt.where(Company.status == f["status"])
+    return stmt
+
+
 @bp.get("/")
 @roles_required(*STAFF_READERS)
 def index():
     args = request.args
-    q = (args.get("q") or "").strip()[:100]
-    status = CompanyStatus.from_arg(args.get("status"))
-    track = IndustryTrack.from_arg(args.get("track"))
-    qualification = QualificationKind.from_arg(args.get("qualification"))
-    agent_id = args.get("agent", type=int)
-    conditions = services.registry_filters(q=q, track=track, qualification=qualification, agent_id=agent_id,
-                                           day=today())
-    counts = dict(db.session.execute(sa.select(Company.status, sa.func.count()).where(*conditions)
+    f = _filters(args)
+    q, status, track, qualification, agent_id = f["q"], f["status"], f["track"], f["qualification"], f["agent"]
+    counts = dict(db.session.execute(sa.select(Company.status, sa.func.count()).where(*_conditions(f))
                                      .group_by(Company.status)).all())
-    stmt = (sa.select(Company).where(*conditions).options(selectinload(Company.qualifications))
-            .order_by(Company.name, Company.id))
-    if status is not None:
-        stmt = stmt.where(Company.status == status)
-    page = paginate(db.session, stmt, parse_page(args.get("page")))
+    page = paginate(db.session, _query(f), parse_page(args.get("page")))
     agents = db.session.execute(sa.select(Agent.id, Agent.name).order_by(Agent.name)).all()
     pill_args = {k: v for k, v in args.items() if k not in ("page", "status")}
     return render_template("companies/index.html", page=page, q=q, status=status, track=track,
                            qualification=qualification, agent_id=agent_id, counts=counts, pill_args=pill_args,
                            total=sum(counts.values()), agents=agents, day=today(), statuses=list(CompanyStatus),
                            tracks=list(IndustryTrack), qualification_kinds=list(QualificationKind))
+
+
+@bp.get("/export.xlsx")
+@roles_required(*STAFF_READERS)
+def export():
+    f = _filters(request.args)
+    day = today()
+    return send_export(db.session, current_user, "companies", _query(f),
+                       lambda rows: exports.companies_workbook(rows, day), filename="入驻企业", filters=f,
+                       back=url_for("companies.index", **request.args.to_dict()))
 
 
 @bp.get("/mine")

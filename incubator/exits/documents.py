@@ -1,5 +1,5 @@
 """The exit documents (SPEC §8–9): the 退出通知书, the 毕业证书 and the 退出结算单 — numbered,
-QR-verifiable PDFs through certificates.issue_document — and the Excel list of a year's exits.
+QR-verifiable PDFs through certificates.issue_document (the Excel list of exits is in exports.py).
 
 The settlement is printed as the operator prepared it (`case.settlement`: what was reviewed and
 approved), never computed afresh, so the statement always matches the decision. Official
@@ -7,23 +7,17 @@ documents are in Chinese whatever the reader's UI language."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import Session
 
-from ..admission.documents import safe_cell
 from ..admission.rules import months_between
 from ..certificates.rules import DocumentKind
 from ..certificates.services import issue_document
 from ..core.errors import TransitionNotAllowed
-from ..core.formatting import amount_in_words, format_date, format_money, local
-from ..core.models import WorkflowEvent
+from ..core.formatting import amount_in_words, format_date, format_money
 from ..spaces.services import named_history
 from . import rules
 from .models import ExitCase
@@ -215,67 +209,3 @@ def issue_settlement(session: Session, actor, case: ExitCase):
     return issue_document(session, actor, kind=DocumentKind.EXIT_SETTLEMENT, title="退出结算单", company=case.company,
                           subject_type=SUBJECT, subject_id=case.id, template="exit_settlement.html",
                           context=settlement_context(session, case))
-
-
-# --- Excel export -----------------------------------------------------------------------------------------------
-
-COLUMNS = ["案件编号", "企业名称", "统一社会信用代码", "退出类型", "违约情形", "提出方式", "状态", "提出日期", "批准日期",
-           "退出日期", "执行日期", "经批准退出", "欠缴租金及物业费", "补贴追回", "损坏赔偿", "退还押金", "退还预付租金",
-           "不予退还的押金及预付租金", "结算净额（正数为企业应付）", "退出事由"]
-MONEY_COLUMNS = ("欠缴租金及物业费", "补贴追回", "损坏赔偿", "退还押金", "退还预付租金", "不予退还的押金及预付租金",
-                 "结算净额（正数为企业应付）")
-DATE_COLUMNS = ("提出日期", "批准日期", "退出日期", "执行日期")
-WIDTHS = {"案件编号": 15, "企业名称": 30, "统一社会信用代码": 22, "退出类型": 16, "违约情形": 18, "提出方式": 14,
-          "状态": 12, "经批准退出": 10, "退出事由": 48}
-MONEY = "#,##0.00"
-
-
-def _approved_on(session: Session, case_ids: list[int]) -> dict[int, dt.date]:
-    """case id → the local date of its (latest) approval."""
-    if not case_ids:
-        return {}
-    rows = session.execute(sa.select(WorkflowEvent.object_id, WorkflowEvent.at).where(
-        WorkflowEvent.object_type == EXIT_FLOW.name, WorkflowEvent.object_id.in_(case_ids),
-        WorkflowEvent.action == "approve").order_by(WorkflowEvent.at, WorkflowEvent.id))
-    return {object_id: local(at).date() for object_id, at in rows}
-
-
-def _row(case: ExitCase, L: dict, approved_on: dt.date | None) -> list:
-    # figures only once a settlement stands (before, the columns hold defaults, not a settlement)
-    figures = ([case.arrears, case.clawback, case.damage, case.deposit_refund, case.prepaid_refund, case.forfeited,
-                case.net] if case.settlement else [None] * 7)
-    return [case.number, case.company.name, case.company.credit_code, L["KINDS"].get(case.kind.value),
-            L["BREACHES"].get(case.breach_type.value) if case.breach_type else None, L["ORIGINS"].get(case.origin.value),
-            L["STATES"].get(case.state.value), local(case.created_at).date(), approved_on, case.planned_exit_on,
-            case.executed_on, ("是" if case.departure_approved else "否") if case.settlement else None, *figures,
-            case.reason]
-
-
-def export_year(session: Session, year: int) -> bytes:
-    """One row per exit case whose exit date falls in `year` (as the staff list's year filter),
-    in every state, with its settlement figures as numbers; text a spreadsheet would run is
-    neutralised."""
-    L = labels()
-    cases = list(session.scalars(sa.select(ExitCase).where(
-        ExitCase.planned_exit_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-        .order_by(ExitCase.planned_exit_on, ExitCase.number)))
-    approvals = _approved_on(session, [c.id for c in cases])
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{year}年退出"
-    ws.append(COLUMNS)
-    for case in cases:
-        ws.append([safe_cell(v) for v in _row(case, L, approvals.get(case.id))])
-    ws.freeze_panes = "C2"
-    for index, header in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=index)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[cell.column_letter].width = WIDTHS.get(header, 14)
-        fmt = MONEY if header in MONEY_COLUMNS else "yyyy-mm-dd" if header in DATE_COLUMNS else None
-        if fmt:
-            for (c,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
-                c.number_format = fmt
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

@@ -73,6 +73,14 @@ def _conditions(f: dict) -> list:
     return conditions
 
 
+def _query(f: dict) -> sa.Select:
+    """The list's rows (every filter, the state too), newest first: the page and its export."""
+    stmt = sa.select(ExitCase).where(*_conditions(f)).order_by(ExitCase.id.desc())
+    if f["state"]:
+        stmt = stmt.where(ExitCase.state == f["state"])
+    return stmt
+
+
 @bp.get("/")
 @roles_required(*STAFF_READERS)
 def index():
@@ -80,10 +88,7 @@ def index():
     conditions = _conditions(f)
     counts = dict(db.session.execute(sa.select(ExitCase.state, sa.func.count()).where(*conditions)
                                      .group_by(ExitCase.state)).all())
-    stmt = sa.select(ExitCase).where(*conditions).order_by(ExitCase.id.desc())
-    if f["state"]:
-        stmt = stmt.where(ExitCase.state == f["state"])
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")))
+    page = paginate(db.session, _query(f), parse_page(request.args.get("page")))
     year = sa.extract("year", ExitCase.planned_exit_on)
     years = [int(y) for y in db.session.scalars(sa.select(year).distinct().order_by(year.desc()))]
     return render_template("exits/index.html", page=page, f=f, counts=counts, total=sum(counts.values()),

@@ -1,22 +1,20 @@
 """The exit documents on demand: a case's 退出通知书, 毕业证书 and 退出结算单 (staff readers and the
-exiting company's own members) and the Excel list of a year's exits (staff readers). PDFs are
-issued through certificates, so a GET may write and commits."""
+exiting company's own members) and the Excel list of exits (staff readers). PDFs are issued
+through certificates and an export is an audit event, so a GET may write and commits."""
 from __future__ import annotations
 
-import io
-
-from flask import abort, request, send_file
+from flask import abort, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import lazyload
 
 from ..certificates.views import _send_pdf
-from ..core.formatting import today
+from ..core.excel import send_export
 from ..core.permissions import get_or_404, roles_required
 from ..core.roles import STAFF_READERS, Role
 from ..db import db
-from ..spaces.rules import int_arg
-from . import documents
+from . import documents, exports
 from .models import ExitCase
-from .views import bp
+from .views import _filters, _query, bp
 
 
 def _readable(case_id: int) -> ExitCase:
@@ -58,11 +56,8 @@ def settlement_pdf(case_id: int):
 @bp.get("/export.xlsx")
 @roles_required(*STAFF_READERS)
 def export():
-    """?year=2026 (the exit date's year); the current year when missing or out of range."""
-    year = int_arg(request.args.get("year"))
-    year = year if year and 2000 <= year <= 2100 else today().year
-    resp = send_file(io.BytesIO(documents.export_year(db.session, year)), as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     download_name=f"退出企业-{year}.xlsx")
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    """The staff list as a workbook: its filters (q, state, kind, year of the exit date) and order."""
+    f = _filters(request.args)
+    return send_export(db.session, current_user, "exits", _query(f).options(lazyload(ExitCase.policy)),
+                       lambda cases: exports.cases_workbook(db.session, cases, f["year"]), filename="退出企业",
+                       filters=f, back=url_for("exits.index", **request.args.to_dict()))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..core.errors import DomainError
+from ..core.excel import send_export
 from ..core.formatting import format_money, today
 from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
@@ -20,7 +21,7 @@ from ..core.roles import STAFF_EDITORS, STAFF_READERS
 from ..db import db
 from ..spaces.rules import int_arg
 from ..subsidies.models import ClawbackRepayment, SubsidyBatch, SubsidyClaim
-from . import rules, services, tasks  # noqa: F401 - tasks registers the inbox provider
+from . import exports, rules, services, tasks  # noqa: F401 - tasks registers the inbox provider
 from .forms import AllocateForm, ConfigForm, PoolForm, ProgramForm
 from .models import FundEntry, FundEntryKind, FundPool, FundProgram, FundSource
 
@@ -55,13 +56,23 @@ def _links(entries: list[FundEntry]) -> dict[int, tuple[str, str]]:
     return links
 
 
-def _render_pool(pool: FundPool, allocate_form: AllocateForm | None = None, status: int = 200):
-    kind = FundEntryKind.from_arg(request.args.get("kind"))
+def _entry_filters(args) -> dict:
+    return {"kind": FundEntryKind.from_arg(args.get("kind"))}
+
+
+def _entries(pool: FundPool, f: dict) -> sa.Select:
+    """The pool's ledger, (entry, who) newest first, of one movement if chosen: the page and its export."""
     stmt = (sa.select(FundEntry, User.display_name).outerjoin(User, User.id == FundEntry.actor_id)
             .where(FundEntry.pool_id == pool.id).order_by(FundEntry.at.desc(), FundEntry.id.desc()))
-    if kind:
-        stmt = stmt.where(FundEntry.kind == kind)
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")), scalars=False)
+    if f["kind"]:
+        stmt = stmt.where(FundEntry.kind == f["kind"])
+    return stmt
+
+
+def _render_pool(pool: FundPool, allocate_form: AllocateForm | None = None, status: int = 200):
+    f = _entry_filters(request.args)
+    kind = f["kind"]
+    page = paginate(db.session, _entries(pool, f), parse_page(request.args.get("page")), scalars=False)
     counts = dict(db.session.execute(sa.select(FundEntry.kind, sa.func.count()).where(FundEntry.pool_id == pool.id)
                                      .group_by(FundEntry.kind)).all())
     batches = db.session.scalars(sa.select(SubsidyBatch).where(SubsidyBatch.fund_pool_id == pool.id)
@@ -78,6 +89,21 @@ def _render_pool(pool: FundPool, allocate_form: AllocateForm | None = None, stat
 @roles_required(*STAFF_READERS)
 def pool(pool_id: int):
     return _render_pool(get_or_404(db.session, FundPool, pool_id))
+
+
+@bp.get("/pools/<int:pool_id>/export.xlsx")
+@roles_required(*STAFF_READERS)
+def pool_export(pool_id: int):
+    target = get_or_404(db.session, FundPool, pool_id)
+    f = _entry_filters(request.args)
+
+    def build(rows):
+        documents = {entry_id: label for entry_id, (_url, label) in _links([e for e, _who in rows]).items()}
+        return exports.entries_workbook(target, rows, documents)
+
+    return send_export(db.session, current_user, "fund_entries", _entries(target, f), build,
+                       filename=f"资金流水-{target.name}", filters={**f, "pool": target.name}, obj=target,
+                       back=url_for("funds.pool", pool_id=target.id, **request.args.to_dict()), scalars=False)
 
 
 @bp.post("/pools/<int:pool_id>/allocate")

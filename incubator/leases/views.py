@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..companies.models import Company
 from ..core.errors import DomainError
+from ..core.excel import send_export
 from ..core.formatting import format_money, today
 from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
@@ -19,7 +20,7 @@ from ..db import db
 from ..spaces.models import Unit, UnitType
 from ..spaces.rules import int_arg, normalize_text
 from ..spaces.services import carriers, named_history
-from . import ledger, services
+from . import exports, ledger, services
 from .forms import LeaseForm, PaymentForm, RenewForm
 from .models import Lease, LeaseState, RentCharge
 from .rules import add_years
@@ -35,6 +36,14 @@ def index():
     page = paginate(db.session, services.lease_query(filters), parse_page(request.args.get("page")))
     return render_template("leases/index.html", page=page, filters=filters, carriers=carriers(db.session),
                            LeaseState=LeaseState, can_edit=has_any_role(current_user, STAFF_EDITORS))
+
+
+@bp.get("/export.xlsx")
+@roles_required(*STAFF_READERS)
+def export():
+    filters = services.LeaseFilters.from_args(request.args)
+    return send_export(db.session, current_user, "leases", services.lease_query(filters), exports.leases_workbook,
+                       filename="租约", filters=filters, back=url_for("leases.index", **request.args.to_dict()))
 
 
 @bp.get("/<int:lease_id>")
@@ -67,6 +76,16 @@ def arrears():
     return render_template("leases/arrears.html", page=page, filters=filters, day=day, carriers=carriers(db.session),
                            totals=ledger.arrears_totals(db.session, filters, day),
                            leases=ledger.arrears_leases(db.session, filters, day, [r.id for r in page.items]))
+
+
+@bp.get("/arrears/export.xlsx")
+@roles_required(*STAFF_READERS)
+def arrears_export():
+    day = today()
+    filters = ledger.ArrearsFilters.from_args(request.args)
+    return send_export(db.session, current_user, "arrears", ledger.arrears_query(filters, day),
+                       lambda rows: exports.arrears_workbook(db.session, rows, filters, day), filename="租金欠缴",
+                       filters=filters, back=url_for("leases.arrears", **request.args.to_dict()), scalars=False)
 
 
 @bp.app_template_global("rent_arrears")

@@ -19,7 +19,13 @@ bp = Blueprint("main", __name__)
 def home():
     tasks = tasks_for(db.session, current_user)
     summary = services.home_summary(db.session, current_user)
-    return render_template("main/home.html", tasks=tasks, summary=summary)
+    targets = None
+    if summary.get("targets"):
+        from ..reports.layout import progress_row
+        from ..reports.views import page_labels
+
+        targets = [progress_row(p, page_labels()) for p in summary["targets"]]
+    return render_template("main/home.html", tasks=tasks, summary=summary, targets=targets)
 
 
 @bp.get("/healthz")

@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import DomainError
+from ..core.excel import send_export
 from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
 from ..core.permissions import get_or_404, has_any_role, roles_required
 from ..core.roles import STAFF_EDITORS, STAFF_READERS
 from ..db import db
 from ..leases.services import current_leases, unit_leases
-from . import services
+from . import exports, services
 from .forms import BuildingForm, CarrierForm, UnitForm
 from .models import Building, Carrier, Unit, UnitStatus, UnitType
 from .rules import int_arg
@@ -50,6 +51,15 @@ def units():
                            holders=current_leases(db.session, [u.id for u in page.items]),
                            carriers=services.carriers(db.session), buildings=services.buildings_by_carrier(db.session),
                            UnitType=UnitType, UnitStatus=UnitStatus, can_edit=_can_edit())
+
+
+@bp.get("/units/export.xlsx")
+@roles_required(*STAFF_READERS)
+def units_export():
+    filters = services.UnitFilters.from_args(request.args)
+    return send_export(db.session, current_user, "units", services.unit_query(filters),
+                       lambda rows: exports.units_workbook(db.session, rows), filename="载体单元", filters=filters,
+                       back=url_for("spaces.units", **request.args.to_dict()))
 
 
 @bp.get("/units/<int:unit_id>")

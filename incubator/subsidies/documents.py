@@ -1,28 +1,23 @@
 """The subsidy documents: the 补贴审批表 of a claim, the batch's 公示名单 and the 拨付明细 of a paid
-claim (numbered, QR-verifiable PDFs through certificates.issue_document), and the Excel export of
-a batch. Official documents are in Chinese whatever the reader's UI language. Line figures are
+claim (numbered, QR-verifiable PDFs through certificates.issue_document); the Excel exports are in
+exports.py. Official documents are in Chinese whatever the reader's UI language. Line figures are
 printed exactly as the engine froze them, so anyone can recompute an amount by hand."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
-from fractions import Fraction
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..admission.documents import safe_cell
 from ..certificates.rules import DocumentKind
 from ..certificates.services import issue_document
 from ..core.calendar import working_days_between
 from ..core.errors import TransitionNotAllowed
-from ..core.formatting import amount_in_words, format_date, format_datetime, format_money, local
+from ..core.formatting import amount_in_words, format_date, format_datetime, format_money
 from ..core.models import WorkflowEvent
 from ..core.workflow import history
 from .models import BatchState as B
@@ -181,115 +176,3 @@ def issue_payment_statement(session: Session, actor, claim: SubsidyClaim):
     return issue_document(session, actor, kind=DocumentKind.DISBURSEMENT_STATEMENT, title="补贴拨付明细",
                           company=claim.company, subject_type=SUBJECT_CLAIM, subject_id=claim.id,
                           template="subsidy_statement.html", context=statement_context(session, claim))
-
-
-# --- Excel export ------------------------------------------------------------------------------------
-
-CLAIM_COLUMNS = ["申请编号", "企业名称", "统一社会信用代码", "状态", "补贴金额", "审批层级", "提交日期", "核定日期",
-                 "审批日期", "拨付日期", "拨付凭证号", "原件收到日期"]
-LINE_COLUMNS = ["申请编号", "企业名称", "类型", "期间起", "期间止", "租约", "单元", "企业类别", "计租面积", "可补贴面积",
-                "单价", "计补单价", "月数", "月数（数值）", "租金", "计补基数", "租期年度", "年度比例", "面积档比例",
-                "比例", "补贴金额", "说明"]
-MONEY = "#,##0.00"
-# number formats of the line sheet's numeric columns (by header)
-LINE_FORMATS = {"计租面积": MONEY, "可补贴面积": MONEY, "单价": MONEY, "计补单价": MONEY, "月数（数值）": "0.000000",
-                "租金": MONEY, "计补基数": MONEY, "年度比例": "0.00", "面积档比例": "0.00", "比例": "0.00", "补贴金额": MONEY}
-
-
-def _number(value) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
-
-
-def _months(value) -> float | None:
-    """"15/31" → 0.483871 (a share of a month; not money, so a float is fine for recomputing)."""
-    return None if value in (None, "") else float(Fraction(str(value)))
-
-
-def _date(value) -> dt.date | None:
-    return dt.date.fromisoformat(value[:10]) if value else None
-
-
-def _event_days(session: Session, claim_ids: list[int]) -> dict[tuple[int, str], dt.date]:
-    """(claim id, "verify" | "approve") → the local date of the latest such event."""
-    rows = session.execute(sa.select(WorkflowEvent.object_id, WorkflowEvent.action, WorkflowEvent.at).where(
-        WorkflowEvent.object_type == SUBJECT_CLAIM, WorkflowEvent.object_id.in_(claim_ids),
-        WorkflowEvent.action.in_(("verify", *APPROVALS))).order_by(WorkflowEvent.at, WorkflowEvent.id)) if claim_ids else []
-    return {(oid, "approve" if action in APPROVALS else action): local(at).date() for oid, action, at in rows}
-
-
-def _declared_note(line: dict) -> str | None:
-    """Lines of declared-amount support types carry the amount claimed and the policy's limit instead of rent."""
-    if "declared" not in line:
-        return None
-    return f"申报金额 {line['declared']}，政策上限 {line.get('max_amount') or '不设上限'}"
-
-
-def _write(ws, row: list) -> None:
-    ws.append([safe_cell(v) for v in row])
-
-
-def _line_rows(claim: SubsidyClaim, L: dict, categories: dict) -> list[list]:
-    calc = claim.calculation or {}
-    head = [claim.number, claim.company.name]
-    rows = [[*head, "明细", _date(x["from"]), _date(x["to"]), x.get("lease"), x.get("unit"),
-             categories.get(x.get("category"), x.get("category")), _number(x.get("area")),
-             _number(x.get("eligible_area")), _number(x.get("rent_per_m2")), _number(x.get("price_used")),
-             x.get("months"), _months(x.get("months")), _number(x.get("rent")), _number(x.get("base")),
-             x.get("tenancy_year"), _number(x.get("year_rate")), _number(x.get("band_rate")), _number(x.get("rate")),
-             _number(x.get("amount")), _declared_note(x)] for x in calc.get("lines", [])]
-    for x in calc.get("excluded", []):
-        reason = L["REASONS"].get(x.get("reason"), x.get("reason"))
-        rows.append([*head, "不计补贴", _date(x.get("from")), _date(x.get("to")), x.get("lease"), x.get("unit"),
-                     *[None] * 14, "；".join(t for t in (reason, x.get("detail")) if t)])
-    for adj in calc.get("adjustments", []):
-        note = f"上限 {adj.get('cap')}，此前已补贴 {adj.get('already')}" if adj.get("cap") else None
-        rows.append([*head, L["ADJUSTMENTS"].get(adj.get("reason"), adj.get("reason")), *[None] * 13,
-                     adj.get("tenancy_year"), None, None, None, _number(adj.get("amount")), note])
-    return rows
-
-
-def export_batch(session: Session, batch: SubsidyBatch) -> bytes:
-    """One row per claim (drafts are the companies' own business and left out) and a second sheet
-    with every line item and adjustment, as numbers, so each amount can be recomputed."""
-    L = labels()
-    categories = current_app.jinja_env.get_template("pdf/_labels.html").module.QUALIFICATIONS
-    claims = list(session.scalars(sa.select(SubsidyClaim).where(
-        SubsidyClaim.batch_id == batch.id, SubsidyClaim.state != C.DRAFT).order_by(SubsidyClaim.number)))
-    days = _event_days(session, [c.id for c in claims])
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "补贴申请"
-    _write(ws, CLAIM_COLUMNS)
-    for c in claims:
-        _write(ws, [c.number, c.company.name, c.company.credit_code, L["CLAIM_STATES"].get(c.state.value), c.amount,
-                    L["TIERS"].get(c.required_role), local(c.submitted_at).date() if c.submitted_at else None,
-                    days.get((c.id, "verify")), days.get((c.id, "approve")), c.paid_on, c.payment_reference,
-                    c.originals_received_on])
-    lines = wb.create_sheet("补贴明细")
-    _write(lines, LINE_COLUMNS)
-    for c in claims:
-        for row in _line_rows(c, L, categories):
-            _write(lines, row)
-
-    for cell in ws["E"][1:]:
-        cell.number_format = MONEY
-    for column in "GHIJL":
-        for cell in ws[column][1:]:
-            cell.number_format = "yyyy-mm-dd"
-    for index, header in enumerate(LINE_COLUMNS, start=1):
-        fmt = LINE_FORMATS.get(header) or ("yyyy-mm-dd" if header in ("期间起", "期间止") else None)
-        if fmt:
-            for (cell,) in lines.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = fmt
-    for sheet, widths in ((ws, (16, 30, 22, 14, 14, 12, 12, 12, 12, 12, 20, 12)),
-                          (lines, (16, 30, 14, 12, 12, 16, 14, 14, 10, 10, 9, 9, 8, 10, 12, 12, 8, 8, 8, 8, 12, 36))):
-        sheet.freeze_panes = "C2"
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

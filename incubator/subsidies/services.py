@@ -24,6 +24,7 @@ from ..documents.models import Document
 from ..documents.rules import DocumentCategory
 from ..documents.services import upload_document
 from ..funds import services as funds
+from ..meetings import gate
 from ..spaces.rules import parse_amount
 from . import policies, rules
 from .models import BatchState as B
@@ -263,6 +264,8 @@ def approve(session: Session, actor, claim: SubsidyClaim, action: str | None = N
     CLAIM_FLOW.check(session, actor, claim, action)
     if not claim.amount or claim.amount <= 0:
         raise DomainError(_("A claim of ¥0.00 cannot be approved."))
+    # the deputy's and the commander's tiers wait for the meeting that must deliberate them first
+    gate.require_agreed(session, SUBJECT, claim.id, claim.required_role, amount=claim.amount)
     CLAIM_FLOW.apply(session, actor, claim, action, values={"decided_at": utcnow()})
     funds.commit(session, actor, claim.batch.fund_pool_id, claim.amount, SUBJECT, claim.id, note=claim.number)
     return claim
@@ -345,6 +348,9 @@ def claim_actions(session: Session, actor, claim: SubsidyClaim) -> list[str]:
     actions = []
     for action in CLAIM_FLOW.available(session, actor, claim):
         if action in HIDDEN or (action.startswith("approve_") and action != approval_action(claim)):
+            continue
+        if action.startswith("approve_") and not gate.is_agreed(session, SUBJECT, claim.id, claim.required_role,
+                                                                claim.amount):
             continue
         if action == "reject" and (claim.state == C.IN_NOTICE or
                                    (claim.state == C.VERIFIED and not _may_decide(actor, claim))):

@@ -2,6 +2,8 @@
 filters of the staff claim list (so a task's count and the list it opens agree)."""
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
@@ -13,6 +15,7 @@ from ..core.formatting import today
 from ..core.inbox import Task, task_provider
 from ..core.models import WorkflowEvent
 from ..core.roles import STAFF_EDITORS, Role
+from ..meetings import gate
 from .models import BatchState as B
 from .models import ClaimState as C
 from .models import SubsidyBatch, SubsidyClaim
@@ -72,17 +75,22 @@ def operator_tasks(session: Session, user) -> list[Task]:
 
 @task_provider
 def approver_tasks(session: Session, user) -> list[Task]:
-    """Each tier the user holds: the verified claims waiting for it (not the ones they prepared)."""
+    """Each tier the user holds: the verified claims waiting for it (not the ones they prepared;
+    at the deputy's and the commander's tiers only those their meeting agreed)."""
     tiers = [tier for tier in TIER_LABELS if user.has_role(Role(tier))]
     if not tiers:
         return []
-    rows = session.execute(sa.select(SubsidyClaim.required_role, sa.func.count())
-                           .where(SubsidyClaim.state == C.VERIFIED, SubsidyClaim.required_role.in_(tiers),
-                                  _not_prepared_by(user))
-                           .group_by(SubsidyClaim.required_role)).all()
+    waiting = session.execute(sa.select(SubsidyClaim.id, SubsidyClaim.required_role)
+                              .where(SubsidyClaim.state == C.VERIFIED, SubsidyClaim.required_role.in_(tiers),
+                                     _not_prepared_by(user))).all()
+    # a tier that must wait for a meeting shows only the claims that meeting agreed
+    gated = {tier for tier in tiers if gate.meeting_type_for(session, CLAIM_FLOW.name, tier) is not None}
+    agreed = gate.agreed_ids(session, CLAIM_FLOW.name, [i for i, tier in waiting if tier in gated])
+    rows = Counter(tier for i, tier in waiting if tier not in gated or i in agreed).items()
     return [Task(title=_("Subsidy claims to approve at the %(tier)s tier", tier=TIER_LABELS[tier]),
-                 url=url_for("subsidies.claims", state=C.VERIFIED.value, tier=tier), module="subsidies", count=n,
-                 level="warning")
+                 url=url_for("subsidies.claims", state=C.VERIFIED.value, tier=tier,
+                             **({"agreed": "1"} if tier in gated else {})),
+                 module="subsidies", count=n, level="warning")
             for tier, n in sorted(rows, key=lambda r: list(TIER_LABELS).index(r[0]))]
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import defer, lazyload
 
 from ..companies.models import Company
 from ..core.errors import DomainError
+from ..core.excel import send_export
 from ..core.formatting import format_money
 from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
@@ -19,13 +19,14 @@ from ..core.roles import STAFF_EDITORS, STAFF_READERS, Role
 from ..core.workflow import history
 from ..db import db
 from ..funds.models import FundPool
+from ..meetings import gate
 from ..spaces.rules import int_arg, normalize_text
 from ..spaces.services import named_history
-from . import batches, documents, forms, rules, services, tasks
+from . import batches, documents, exports, forms, rules, services, tasks
 from .models import BatchState as B
 from .models import ClaimState as C
 from .models import Objection, ObjectionOutcome, SubsidyBatch, SubsidyClaim, SupportType
-from .workflow import ACTION_LABELS, BATCH_FLOW, CHECKING, TIER_LABELS, TIER_ROLES
+from .workflow import ACTION_LABELS, BATCH_FLOW, CLAIM_FLOW, TIER_LABELS, TIER_ROLES
 
 bp = Blueprint("subsidies", __name__, url_prefix="/subsidies")
 
@@ -34,7 +35,6 @@ DECIDERS = (*STAFF_EDITORS, Role.LEAD, Role.DEPUTY, Role.COMMANDER)
 STEP_ROLES = {"return": STAFF_EDITORS, "verify": STAFF_EDITORS, "disburse": STAFF_EDITORS,
               "originals": STAFF_EDITORS, "reject": DECIDERS,
               **{f"approve_{tier}": roles for tier, roles in TIER_ROLES.items()}}
-APPROVED = (C.APPROVED, C.IN_NOTICE, C.DISBURSED)
 
 
 @bp.app_template_filter("subsidy_action")
@@ -42,9 +42,7 @@ def subsidy_action(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-@bp.app_template_filter("support_type_name")
-def support_type_name(support_type: SupportType) -> str:
-    return support_type.name_en if str(get_locale()).startswith("en") else support_type.name
+support_type_name = bp.app_template_filter("support_type_name")(exports.support_type_name)
 
 
 def _done(message: str, endpoint: str, **kw):
@@ -64,25 +62,37 @@ def refused_form(form, exc: DomainError) -> int:
 
 # --- batches ----------------------------------------------------------------------------------------
 
+def _batch_filters(args) -> dict:
+    return {"state": B.from_arg(args.get("state"))}
+
+
+def _batch_query(f: dict) -> sa.Select:
+    """The batches list's rows, newest intake first (the page and its export)."""
+    stmt = sa.select(SubsidyBatch).order_by(SubsidyBatch.intake_opens_on.desc(), SubsidyBatch.id.desc())
+    if f["state"]:
+        stmt = stmt.where(SubsidyBatch.state == f["state"])
+    return stmt
+
+
 @bp.get("/", endpoint="batches")
 @roles_required(*STAFF_READERS)
 def batch_list():
-    state = B.from_arg(request.args.get("state"))
+    f = _batch_filters(request.args)
     counts = dict(db.session.execute(sa.select(SubsidyBatch.state, sa.func.count()).group_by(SubsidyBatch.state)).all())
-    stmt = sa.select(SubsidyBatch).order_by(SubsidyBatch.intake_opens_on.desc(), SubsidyBatch.id.desc())
-    if state:
-        stmt = stmt.where(SubsidyBatch.state == state)
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")))
+    page = paginate(db.session, _batch_query(f), parse_page(request.args.get("page")))
     # claims, those to check, approved and paid amounts, for the batches shown only
-    stats = {row.batch_id: row for row in db.session.execute(
-        sa.select(SubsidyClaim.batch_id, sa.func.count().label("claims"),
-                  sa.func.count().filter(SubsidyClaim.state.in_(CHECKING)).label("to_check"),
-                  sa.func.sum(sa.case((SubsidyClaim.state.in_(APPROVED), SubsidyClaim.amount))).label("approved"),
-                  sa.func.sum(sa.case((SubsidyClaim.state == C.DISBURSED, SubsidyClaim.amount))).label("paid"))
-        .where(SubsidyClaim.batch_id.in_([b.id for b in page.items])).group_by(SubsidyClaim.batch_id))} \
-        if page.items else {}
-    return render_template("subsidies/batches.html", page=page, state=state, counts=counts,
+    stats = exports.batch_stats(db.session, [b.id for b in page.items])
+    return render_template("subsidies/batches.html", page=page, state=f["state"], counts=counts,
                            total=sum(counts.values()), states=list(B), stats=stats)
+
+
+@bp.get("/batches/export.xlsx")
+@roles_required(*STAFF_READERS)
+def batches_export():
+    f = _batch_filters(request.args)
+    return send_export(db.session, current_user, "subsidy_batches", _batch_query(f),
+                       lambda rows: exports.batches_workbook(db.session, rows), filename="补贴批次", filters=f,
+                       back=url_for("subsidies.batches", **request.args.to_dict()))
 
 
 def _batch_form() -> forms.BatchForm:
@@ -208,7 +218,7 @@ def _claim_filters(args) -> dict:
     tier, queue = args.get("tier"), args.get("queue")
     return {"q": normalize_text(args.get("q"))[:60], "state": C.from_arg(args.get("state")),
             "batch": int_arg(args.get("batch")), "tier": tier if tier in TIER_LABELS else None,
-            "queue": queue if queue in tasks.QUEUES else None}
+            "queue": queue if queue in tasks.QUEUES else None, "agreed": args.get("agreed") == "1"}
 
 
 def _claim_conditions(f: dict) -> list:
@@ -224,7 +234,19 @@ def _claim_conditions(f: dict) -> list:
         conditions.append(SubsidyClaim.required_role == f["tier"])
     if f["queue"]:
         conditions.extend(tasks.queue_conditions(f["queue"]))
+    if f["agreed"]:  # agreed by the meeting its tier waits for (the approvers' inbox opens this)
+        conditions.append(gate.agreed_clause(CLAIM_FLOW.name, SubsidyClaim.id))
     return conditions
+
+
+def _claim_query(f: dict) -> sa.Select:
+    """The claims list's rows (every filter, the state too), newest first: the page and its export.
+    The policy and the calculation are not shown: skip the JSON."""
+    stmt = (sa.select(SubsidyClaim).where(*_claim_conditions(f))
+            .options(lazyload(SubsidyClaim.policy), defer(SubsidyClaim.calculation)).order_by(SubsidyClaim.id.desc()))
+    if f["state"]:
+        stmt = stmt.where(SubsidyClaim.state == f["state"])
+    return stmt
 
 
 @bp.get("/claims")
@@ -237,16 +259,21 @@ def claims():
     if f["state"]:
         conditions.append(SubsidyClaim.state == f["state"])
     amount = db.session.scalar(sa.select(sa.func.sum(SubsidyClaim.amount)).where(*conditions))
-    stmt = (sa.select(SubsidyClaim).where(*conditions)
-            .options(lazyload(SubsidyClaim.policy), defer(SubsidyClaim.calculation))  # not shown: skip the JSON
-            .order_by(SubsidyClaim.id.desc()))
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")))
+    page = paginate(db.session, _claim_query(f), parse_page(request.args.get("page")))
     pill_args = {k: v for k, v in request.args.items() if k not in ("page", "state")}
     return render_template(
         "subsidies/claims.html", page=page, f=f, counts=counts, total=sum(counts.values()), amount=amount,
         pill_args=pill_args, states=list(C), tiers=TIER_LABELS, queues=tasks.QUEUES,
         batches=db.session.execute(sa.select(SubsidyBatch.id, SubsidyBatch.number, SubsidyBatch.name)
                                    .order_by(SubsidyBatch.intake_opens_on.desc(), SubsidyBatch.id.desc())).all())
+
+
+@bp.get("/claims/export.xlsx")
+@roles_required(*STAFF_READERS)
+def claims_export():
+    f = _claim_filters(request.args)
+    return send_export(db.session, current_user, "subsidy_claims", _claim_query(f), exports.claims_workbook,
+                       filename="补贴申请", filters=f, back=url_for("subsidies.claims", **request.args.to_dict()))
 
 
 def _viewer(claim: SubsidyClaim) -> str:

@@ -6,10 +6,12 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
 from ..companies.models import Company
 from ..core.errors import DomainError
+from ..core.excel import send_export
 from ..core.formatting import format_money, today
 from ..core.forms import form_error
 from ..core.pagination import paginate, parse_page
@@ -19,7 +21,7 @@ from ..db import db
 from ..funds.models import FundPool
 from ..spaces.rules import int_arg, normalize_text
 from ..spaces.services import named_history
-from . import clawbacks
+from . import clawbacks, exports
 from .forms_clawbacks import ClawbackForm, RepaymentForm, WaiveForm
 from .models import Clawback, ClawbackReason, ClawbackState
 from .views import bp
@@ -41,6 +43,14 @@ def _conditions(f: dict) -> list:
     return conditions
 
 
+def _query(f: dict) -> sa.Select:
+    """The list's rows (every filter, the state too), newest first: the page and its export."""
+    stmt = sa.select(Clawback).where(*_conditions(f)).order_by(Clawback.id.desc())
+    if f["state"]:
+        stmt = stmt.where(Clawback.state == f["state"])
+    return stmt
+
+
 @bp.get("/clawbacks", endpoint="clawbacks")
 @roles_required(*STAFF_READERS)
 def clawback_list():
@@ -52,15 +62,22 @@ def clawback_list():
         sa.select(sa.func.coalesce(sa.func.sum(Clawback.amount - Clawback.repaid), 0),
                   sa.func.coalesce(sa.func.sum(Clawback.amount), 0))
         .where(*conditions, Clawback.state.in_(clawbacks.OPEN_STATES))).one()
-    stmt = sa.select(Clawback).where(*conditions).order_by(Clawback.id.desc())
-    if f["state"]:
-        stmt = stmt.where(Clawback.state == f["state"])
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")))
+    page = paginate(db.session, _query(f), parse_page(request.args.get("page")))
     pill_args = {k: v for k, v in request.args.items() if k not in ("page", "state")}
     return render_template("subsidies/clawbacks/index.html", page=page, f=f, counts=counts,
                            total=sum(counts.values()), pill_args=pill_args, states=list(ClawbackState),
                            reasons=list(ClawbackReason), outstanding=outstanding, claimed=claimed,
                            today=today(), can_create=has_any_role(current_user, STAFF_EDITORS))
+
+
+@bp.get("/clawbacks/export.xlsx")
+@roles_required(*STAFF_READERS)
+def clawbacks_export():
+    f = _filters(request.args)
+    day = today()
+    return send_export(db.session, current_user, "clawbacks", _query(f).options(lazyload(Clawback.repayments)),
+                       lambda rows: exports.clawbacks_workbook(rows, day), filename="补贴追回", filters=f,
+                       back=url_for("subsidies.clawbacks", **request.args.to_dict()))
 
 
 def _render(clawback: Clawback, status: int = 200, repay_form=None, waive_form=None):

@@ -1,18 +1,17 @@
 """The subsidy documents on demand: a claim's approval form and payment statement, a batch's
 public-notice list (PDFs issued through certificates, so a GET may write and commits) and the
-batch's Excel export."""
+batch's Excel export (an audit event, so it commits too)."""
 from __future__ import annotations
 
-import io
-
-from flask import abort, send_file
+from flask import abort, url_for
 from flask_login import current_user, login_required
 
 from ..certificates.views import _send_pdf
+from ..core.excel import send_export
 from ..core.permissions import get_or_404, roles_required
 from ..core.roles import STAFF_READERS, Role
 from ..db import db
-from . import documents
+from . import documents, exports
 from .models import SubsidyBatch, SubsidyClaim
 from .views import bp
 
@@ -66,8 +65,6 @@ def batch_notice_pdf(batch_id: int):
 @roles_required(*STAFF_READERS)
 def batch_export(batch_id: int):
     batch = get_or_404(db.session, SubsidyBatch, batch_id)
-    resp = send_file(io.BytesIO(documents.export_batch(db.session, batch)), as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     download_name=f"补贴批次-{batch.number}.xlsx")
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return send_export(db.session, current_user, "subsidy_batch", exports.batch_claims(batch),
+                       lambda claims: exports.batch_workbook(db.session, claims), filename=f"补贴批次-{batch.number}",
+                       filters={"batch": batch.number}, back=url_for("subsidies.batch", batch_id=batch.id), obj=batch)

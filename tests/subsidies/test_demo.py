@@ -32,6 +32,7 @@ from incubator.subsidies.models import (
     ObjectionOutcome,
     SubsidyBatch,
     SubsidyClaim,
+    SupportType,
 )
 
 C = ClaimState
@@ -51,7 +52,9 @@ def _users(session) -> dict[str, User]:
 
 
 def _batches(session) -> dict[BatchState, SubsidyBatch]:
-    return {b.state: b for b in session.scalars(sa.select(SubsidyBatch))}
+    """The three rent batches by state (the demo's 融资奖励 batch is the meetings demo's story)."""
+    return {b.state: b for b in session.scalars(sa.select(SubsidyBatch).join(SupportType)
+                                                 .where(SupportType.code == "rent"))}
 
 
 def _claims(session, batch: SubsidyBatch) -> list[SubsidyClaim]:
