@@ -324,8 +324,9 @@ class _Seed:
         return cast
 
     def _receipt(self, claim: SubsidyClaim, n: int) -> FileStorage:
-        name = "租金缴纳银行回单.pdf" if n == 1 else "补充银行回单.pdf"
-        return FileStorage(io.BytesIO(tiny_pdf(f"Rent receipts {claim.number} ({n})")), name)
+        rent = claim.batch.support_type.code == "rent"  # a financing award is evidenced by its capital increase
+        name = ("租金缴纳银行回单.pdf" if rent else "增资协议及银行进账单.pdf") if n == 1 else "补充银行回单.pdf"
+        return FileStorage(io.BytesIO(tiny_pdf(f"{'Rent receipts' if rent else 'Financing'} {claim.number} ({n})")), name)
 
     def _start(self, batch: SubsidyBatch, company: Company, day: dt.date) -> SubsidyClaim:
         member = self.member(company)

@@ -122,6 +122,8 @@ def test_declared_amount_with_full_width_digits(subsidy_world, client, login):
     assert str(reload(w.session, claim.id).declared_amount) == "88000.50"
     html = page(client, f"/subsidies/claims/{claim.id}")
     assert "88000.50" in html and "¥88,000.50" in html
+    lines = html.split('id="lines"', 1)[1].split("</table>", 1)[0]  # the calculation reads as money
+    assert "¥88,000.50" in lines and "88000.50" not in lines
 
 
 def test_an_exited_company_reads_but_changes_nothing(subsidy_world, client, login):
