@@ -31,18 +31,31 @@ class FileStore:
             raise ValueError(f"not a storage key: {key!r}")
         return self.root / key
 
-    def save(self, session: Session, data: bytes) -> str:
-        """Write `data` under a new key; it is deleted again unless `session` commits."""
+    def _reserve(self, session: Session) -> tuple[str, Path]:
+        """A new key whose file is deleted again unless the session's current transaction commits."""
         hexkey = uuid.uuid4().hex
         key = f"{hexkey[:2]}/{hexkey[2:4]}/{hexkey}"
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
         session.info.setdefault(_PENDING, []).append((path, transaction))
+        return key, path
+
+    def save(self, session: Session, data: bytes) -> str:
+        """Write `data` under a new key; it is deleted again unless `session` commits."""
+        key, path = self._reserve(session)
         with open(path, "xb") as fh:  # "x": never overwrite
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        return key
+
+    def save_file(self, session: Session, source: Path) -> str:
+        """Move a finished file (a large one, never read into memory) under a new key, like `save`.
+        `source` must be on the store's file system (e.g. a temporary file under the root), so the
+        rename is atomic."""
+        key, path = self._reserve(session)
+        os.replace(source, path)
         return key
 
     def read(self, key: str) -> bytes:

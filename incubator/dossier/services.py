@@ -475,7 +475,7 @@ def _manifest(plan: Plan, generated: list[dict], generated_at: dt.datetime) -> b
 
 def finish(session: Session, job: DossierJob, built: Built) -> DossierJob:
     """Store the ZIP (kept only if the session commits) and mark the job done."""
-    key = _store_file(session, built.path)
+    key = file_store().save_file(session, built.path)
     if not _move(session, job.id, "finish", storage_key=key, sha256=built.sha256, size=built.size,
                  file_count=built.file_count, mismatches=built.mismatches, finished_at=utcnow(),
                  progress_done=DossierJob.progress_total, heartbeat_at=utcnow()):
@@ -491,11 +491,3 @@ def finish(session: Session, job: DossierJob, built: Built) -> DossierJob:
     return job
 
 
-def _store_file(session: Session, path: Path) -> str:
-    """Move a finished file into the store without reading it into memory: the store reserves a
-    new key (an empty file it deletes again unless the session commits) and the file is renamed
-    onto it — same directory tree, so the rename is atomic."""
-    store = file_store()
-    key = store.save(session, b"")
-    os.replace(path, store.path(key))
-    return key

@@ -6,7 +6,7 @@ The one write is the audit entry of a report handed out (record_report): the bi-
 companies by name, so who took which report is kept, as for the Excel exports.
 
 The HQ budget (incubator.budget) and the meetings' agenda (incubator.meetings) are read through
-their public functions, imported when used, so the reports work with or without those modules."""
+their public functions (year_figures, pending)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +17,9 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
+from ..budget.services import year_figures
 from ..core.formatting import today as shanghai_today
+from ..meetings.agenda import pending
 from . import kpis, rules
 
 ZERO = Decimal("0.00")
@@ -179,12 +181,8 @@ def year_overview(session: Session, year: int, today: dt.date | None = None,
     }
 
 
-def budget_figures(session: Session, year: int) -> dict | None:
-    """The HQ budget's year-end figures (incubator.budget), None while that module is not installed."""
-    try:
-        from ..budget.services import year_figures
-    except ImportError:
-        return None
+def budget_figures(session: Session, year: int) -> dict:
+    """The HQ budget's year-end figures (incubator.budget)."""
     return year_figures(session, year)
 
 
@@ -209,12 +207,8 @@ def parse_start(raw: str | None, today: dt.date) -> rules.Fortnight:
     return rules.Fortnight(start)
 
 
-def pending_decisions(session: Session) -> list | None:
-    """Matters waiting for a meeting (incubator.meetings), None while that module is not installed."""
-    try:
-        from ..meetings.agenda import pending
-    except ImportError:
-        return None
+def pending_decisions(session: Session) -> list:
+    """Matters waiting for a meeting (incubator.meetings)."""
     return pending(session)
 
 
